@@ -1,0 +1,266 @@
+/* check_heap.c - the heap engine on its own: spans per class, reuse,
+ * caller-owned regions, arena tails, invariants. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heap.h"
+
+#define REGION_SIZE ((size_t)1 << 20)
+
+static unsigned char *region;
+
+static void setup(void)
+{
+	region = aligned_alloc(4096, REGION_SIZE);
+	ck_assert_ptr_nonnull(region);
+	memset(region, 0xa5, REGION_SIZE); /* dirty: not zero */
+}
+
+static void teardown(void)
+{
+	free(region);
+}
+
+static int in_region(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	return c >= region && c + len <= region + REGION_SIZE;
+}
+
+/* Consecutive blocks of one class are neighbours in its span, whatever
+ * other classes are carved in between. */
+START_TEST(test_heap_class_blocks_are_neighbours)
+{
+	struct jm_heap h;
+	unsigned k = (unsigned)_i;
+	size_t sz = jm_class_size(k);
+	char *a, *b, *other;
+
+	ck_assert_uint_le(sz * 2, JM_SPAN_SIZE);
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	a = jm_heap_alloc(&h, k);
+	other = jm_heap_alloc(&h, k == 0 ? 1 : 0);
+	b = jm_heap_alloc(&h, k);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(other);
+	ck_assert_ptr_eq(b, a + sz);
+	ck_assert_int_eq(((uintptr_t)a) % JM_MIN_SIZE, 0);
+	ck_assert(jm_heap_check(&h, 1000));
+}
+END_TEST
+
+START_TEST(test_heap_free_block_serves_next_request)
+{
+	struct jm_heap h;
+	unsigned k;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	for (k = 0; k < 12; k++) {
+		void *a = jm_heap_alloc(&h, k);
+		void *b = jm_heap_alloc(&h, k);
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		jm_heap_free(&h, a, k);
+		jm_heap_free(&h, b, k);
+		/* LIFO: the last freed comes back first. */
+		ck_assert_ptr_eq(jm_heap_alloc(&h, k), b);
+		ck_assert_ptr_eq(jm_heap_alloc(&h, k), a);
+	}
+	ck_assert(jm_heap_check(&h, 1000));
+}
+END_TEST
+
+START_TEST(test_heap_region_exhausted_gives_enomem)
+{
+	struct jm_heap h;
+	void *blocks[REGION_SIZE / 1024];
+	size_t n = 0;
+	void *p;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	while ((p = jm_heap_alloc(&h, 6)) != NULL) { /* 1 KiB blocks */
+		ck_assert(in_region(p, 1024));
+		ck_assert_uint_lt(n, REGION_SIZE / 1024);
+		blocks[n++] = p;
+	}
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_uint_eq(n, REGION_SIZE / 1024); /* every byte was used */
+	/* Another class finds nothing either; a freed block comes back. */
+	errno = 0;
+	ck_assert_ptr_null(jm_heap_alloc(&h, 0));
+	ck_assert_int_eq(errno, ENOMEM);
+	jm_heap_free(&h, blocks[7], 6);
+	ck_assert_ptr_eq(jm_heap_alloc(&h, 6), blocks[7]);
+	ck_assert(jm_heap_check(&h, n));
+}
+END_TEST
+
+START_TEST(test_heap_unaligned_or_tiny_region)
+{
+	struct jm_heap h;
+	void *p;
+
+	jm_heap_init_region(&h, region + 3, 100, 0);
+	p = jm_heap_alloc(&h, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(((uintptr_t)p) % JM_MIN_SIZE, 0);
+	ck_assert(in_region(p, 16));
+	ck_assert_ptr_null(jm_heap_alloc(&h, 3)); /* 128 B cannot fit */
+	jm_heap_init_region(&h, region + 1, 8, 0);
+	ck_assert_ptr_null(jm_heap_alloc(&h, 0));
+	jm_heap_init_region(&h, NULL, 4096, 0);
+	ck_assert_ptr_null(jm_heap_alloc(&h, 0));
+	ck_assert_int_eq(errno, ENOMEM);
+}
+END_TEST
+
+START_TEST(test_heap_calloc_clears_dirty_blocks)
+{
+	struct jm_heap h;
+	unsigned char *p;
+	size_t i;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	p = jm_heap_calloc(&h, 4, 200); /* fresh, but the region is dirty */
+	for (i = 0; i < 200; i++)
+		ck_assert_uint_eq(p[i], 0);
+	memset(p, 0xff, 256);
+	jm_heap_free(&h, p, 4);
+	p = jm_heap_calloc(&h, 4, 256); /* reused */
+	for (i = 0; i < 256; i++)
+		ck_assert_uint_eq(p[i], 0);
+}
+END_TEST
+
+/* A heap that maps arenas: the unused tail of a full arena goes to the
+ * free lists instead of being thrown away. */
+START_TEST(test_heap_arena_tail_is_reused)
+{
+	static struct jm_heap h; /* all zero: a valid empty heap */
+	char *first = jm_heap_alloc(&h, 0);
+	char *arena_end = first + JM_ARENA_SIZE;
+	char *p;
+	unsigned top = JM_NCLASSES - 1;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(first);
+	/* 1 MiB blocks until one comes from another mapping. */
+	for (;;) {
+		p = jm_heap_alloc(&h, top);
+		ck_assert_ptr_nonnull(p);
+		n++;
+		if (p < first || p >= arena_end)
+			break;
+		ck_assert_uint_lt(n, 64);
+	}
+	/* The first arena's tail (32 MiB - 64 KiB - 31 MiB) is now free
+	 * memory of classes 64 KiB to 512 KiB. */
+	for (unsigned k = JM_NCLASSES - 2; jm_class_size(k) >= JM_SPAN_SIZE; k--) {
+		p = jm_heap_alloc(&h, k);
+		ck_assert_ptr_nonnull(p);
+		ck_assert(p >= first && p + jm_class_size(k) <= arena_end);
+	}
+	ck_assert(jm_heap_check(&h, 1000));
+}
+END_TEST
+
+START_TEST(test_heap_check_detects_corruption)
+{
+	struct jm_heap h;
+	struct jm_block *a, *b;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	a = jm_heap_alloc(&h, 2);
+	b = jm_heap_alloc(&h, 2);
+	jm_heap_free(&h, a, 2);
+	jm_heap_free(&h, b, 2);
+	ck_assert(jm_heap_check(&h, 10));
+	a->next = b; /* a cycle: b -> a -> b */
+	ck_assert(!jm_heap_check(&h, 10));
+	a->next = (struct jm_block *)((char *)b + 3); /* misaligned */
+	ck_assert(!jm_heap_check(&h, 10));
+	a->next = NULL;
+	h.bump[2] = h.end[2] + 64; /* bump past the end */
+	ck_assert(!jm_heap_check(&h, 10));
+}
+END_TEST
+
+/* Seeded random alloc/free over all classes; contents and invariants. */
+START_TEST(test_heap_random_ops_keep_invariants)
+{
+	enum { SLOTS = 256, OPS = 20000 };
+	struct jm_heap h;
+	unsigned char *ptr[SLOTS] = { 0 };
+	unsigned cls[SLOTS];
+	uint32_t x = 12345;
+	int i, j;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	for (i = 0; i < OPS; i++) {
+		int s;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		s = (int)(x % SLOTS);
+		if (ptr[s] != NULL) {
+			for (j = 0; j < 16; j++)
+				ck_assert_uint_eq(ptr[s][j], (unsigned char)(s + cls[s]));
+			jm_heap_free(&h, ptr[s], cls[s]);
+			ptr[s] = NULL;
+		} else {
+			cls[s] = (x >> 8) % 9; /* 16 B to 4 KiB */
+			ptr[s] = jm_heap_alloc(&h, cls[s]);
+			ck_assert_ptr_nonnull(ptr[s]);
+			memset(ptr[s], s + (int)cls[s], jm_class_size(cls[s]));
+		}
+		if (i % 1000 == 0)
+			ck_assert(jm_heap_check(&h, REGION_SIZE / 16));
+	}
+}
+END_TEST
+
+static Suite *heap_suite(void)
+{
+	Suite *s = suite_create("heap");
+	TCase *core = tcase_create("Core");
+	TCase *lim = tcase_create("Limits");
+	unsigned nsmall = 0;
+
+	tcase_add_checked_fixture(core, setup, teardown);
+	/* Every class with at least two blocks in a span. */
+	while (jm_class_size(nsmall) * 2 <= JM_SPAN_SIZE)
+		nsmall++;
+	tcase_add_loop_test(core, test_heap_class_blocks_are_neighbours, 0, (int)nsmall);
+	tcase_add_test(core, test_heap_free_block_serves_next_request);
+	tcase_add_test(core, test_heap_calloc_clears_dirty_blocks);
+	tcase_add_test(core, test_heap_arena_tail_is_reused);
+	tcase_add_test(core, test_heap_check_detects_corruption);
+	tcase_add_test(core, test_heap_random_ops_keep_invariants);
+	suite_add_tcase(s, core);
+
+	tcase_add_checked_fixture(lim, setup, teardown);
+	tcase_add_test(lim, test_heap_region_exhausted_gives_enomem);
+	tcase_add_test(lim, test_heap_unaligned_or_tiny_region);
+	suite_add_tcase(s, lim);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(heap_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,288 @@
+/* check_limits.c - bad input and exhausted memory: every case ends in a
+ * defined result, never a crash, an abort or a wrapped size. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jmalloc.h"
+
+#define MiB ((size_t)1 << 20)
+
+/* Sizes the compiler must not see as constants (it warns of them). */
+static volatile size_t huge = SIZE_MAX;
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void assert_enomem(void *p, const char *what, size_t size)
+{
+	ck_assert_msg(p == NULL, "%s(%zu) returned %p, want NULL", what, size, p);
+	ck_assert_msg(errno == ENOMEM, "%s(%zu): errno %d, want ENOMEM", what,
+		      size, errno);
+}
+
+/* Every size from SIZE_MAX down through two pages: rounding up to pages
+ * would wrap for all of them. */
+START_TEST(test_limits_sizes_near_size_max)
+{
+	size_t span = 2 * page_size() + 64;
+	size_t s;
+
+	for (s = SIZE_MAX; s > SIZE_MAX - span; s--) {
+		errno = 0;
+		assert_enomem(jmalloc(s), "jmalloc", s);
+		errno = 0;
+		assert_enomem(jmcalloc(1, s), "jmcalloc", s);
+		errno = 0;
+		assert_enomem(jmrealloc(NULL, 0, s), "jmrealloc", s);
+		ck_assert_uint_eq(jmalloc_good_size(s), 0);
+	}
+}
+END_TEST
+
+/* Around PTRDIFF_MAX, the largest size any block may have. */
+START_TEST(test_limits_sizes_near_ptrdiff_max)
+{
+	size_t page = page_size();
+	size_t top = (size_t)PTRDIFF_MAX;
+	size_t s;
+
+	for (s = top - 2 * page; s != top + 2 * page; s++) {
+		errno = 0;
+		/* Too big to map anywhere, or too big to round: ENOMEM. */
+		assert_enomem(jmalloc(s), "jmalloc", s);
+		if (s > top - page + 1)
+			ck_assert_uint_eq(jmalloc_good_size(s), 0);
+		else
+			ck_assert_uint_ge(jmalloc_good_size(s), s);
+	}
+}
+END_TEST
+
+START_TEST(test_limits_calloc_overflow)
+{
+	static const size_t pairs[][2] = {
+		{ SIZE_MAX, 2 },
+		{ 2, SIZE_MAX },
+		{ SIZE_MAX, SIZE_MAX },
+		{ SIZE_MAX / 2 + 1, 2 },
+		{ (SIZE_MAX >> (sizeof(size_t) * 4)) + 1, (SIZE_MAX >> (sizeof(size_t) * 4)) + 1 },
+		{ SIZE_MAX / 3 + 1, 3 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		errno = 0;
+		ck_assert_ptr_null(jmcalloc(pairs[i][0], pairs[i][1]));
+		ck_assert_int_eq(errno, ENOMEM);
+	}
+}
+END_TEST
+
+START_TEST(test_limits_realloc_too_large_keeps_block)
+{
+	size_t sizes[] = { 100, 5000, 3 * MiB };
+	size_t i, j;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned char *p = jmalloc(sizes[i]);
+
+		ck_assert_ptr_nonnull(p);
+		memset(p, 0x3c, sizes[i]);
+		errno = 0;
+		ck_assert_ptr_null(jmrealloc(p, sizes[i], huge));
+		ck_assert_int_eq(errno, ENOMEM);
+		errno = 0;
+		ck_assert_ptr_null(jmrealloc(p, sizes[i], (size_t)PTRDIFF_MAX));
+		ck_assert_int_eq(errno, ENOMEM);
+		for (j = 0; j < sizes[i]; j++)
+			ck_assert_uint_eq(p[j], 0x3c);
+		jmfree(p, sizes[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_limits_free_impossible_size_is_ignored)
+{
+	unsigned char *p = jmalloc(100);
+
+	ck_assert_ptr_nonnull(p);
+	jmfree(p, SIZE_MAX); /* no block has that size: ignored */
+	jmfree(p, (size_t)PTRDIFF_MAX + 1);
+	p[99] = 1; /* still ours */
+	jmfree(p, 100);
+}
+END_TEST
+
+/*
+ * Run `body` in a child whose address space is capped near what it
+ * already uses, so that every new mapping fails.  The child exits with the
+ * line number of a failed check, 0 when all held.
+ */
+static void with_low_rlimit(int (*body)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(body());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status), "child died with signal %d",
+		      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	ck_assert_msg(WEXITSTATUS(status) == 0, "check at line %d failed in child",
+		      WEXITSTATUS(status));
+}
+
+#define REQUIRE(cond) do { if (!(cond)) return __LINE__ % 256 ? __LINE__ % 256 : 1; } while (0)
+
+static rlim_t address_space_in_use(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return (rlim_t)pages * page_size();
+}
+
+static int cap_address_space(rlim_t extra)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) != 0)
+		return -1;
+	rl.rlim_cur = address_space_in_use() + extra;
+	return setrlimit(RLIMIT_AS, &rl);
+}
+
+static int uncap_address_space(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) != 0)
+		return -1;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_AS, &rl);
+}
+
+/* No arena yet: the first small request and a large one fail, then work
+ * once the limit is lifted. */
+static int body_first_arena_fails(void)
+{
+	void *p;
+
+	REQUIRE(address_space_in_use() > 0);
+	REQUIRE(cap_address_space(8 * MiB) == 0);
+	errno = 0;
+	REQUIRE(jmalloc(16) == NULL && errno == ENOMEM);
+	errno = 0;
+	REQUIRE(jmalloc(0) == NULL && errno == ENOMEM);
+	errno = 0;
+	REQUIRE(jmalloc(64 * MiB) == NULL && errno == ENOMEM);
+	errno = 0;
+	REQUIRE(jmcalloc(4, 100) == NULL && errno == ENOMEM);
+	errno = 0;
+	REQUIRE(jmrealloc(NULL, 0, 100) == NULL && errno == ENOMEM);
+	REQUIRE(uncap_address_space() == 0);
+	p = jmalloc(16);
+	REQUIRE(p != NULL);
+	jmfree(p, 16);
+	p = jmalloc(64 * MiB);
+	REQUIRE(p != NULL);
+	memset(p, 1, 64 * MiB);
+	jmfree(p, 64 * MiB);
+	return 0;
+}
+
+/* An arena in use runs out: the next class that needs a new arena fails,
+ * a freed block is served again, a large realloc fails and keeps its
+ * block. */
+static int body_arena_exhausted(void)
+{
+	void *blocks[64];
+	unsigned char *big;
+	int n = 0, i;
+
+	big = jmalloc(2 * MiB);
+	REQUIRE(big != NULL);
+	memset(big, 0x42, 2 * MiB);
+	REQUIRE(jmalloc(16) != NULL); /* maps the first arena */
+	REQUIRE(cap_address_space(4 * MiB) == 0);
+	for (;;) {
+		void *p = jmalloc(MiB);
+
+		if (p == NULL)
+			break;
+		REQUIRE(n < 64);
+		blocks[n++] = p;
+	}
+	REQUIRE(errno == ENOMEM);
+	REQUIRE(n >= 16); /* the arena served most of its 32 MiB */
+	errno = 0;
+	REQUIRE(jmrealloc(big, 2 * MiB, 64 * MiB) == NULL && errno == ENOMEM);
+	for (i = 0; i < (int)(2 * MiB); i += 4096)
+		REQUIRE(big[i] == 0x42);
+	jmfree(blocks[3], MiB);
+	REQUIRE(jmalloc(MiB) == blocks[3]);
+	REQUIRE(uncap_address_space() == 0);
+	REQUIRE(jmalloc(MiB) != NULL);
+	jmfree(big, 2 * MiB);
+	return 0;
+}
+
+START_TEST(test_limits_mmap_failure_first_arena)
+{
+	with_low_rlimit(body_first_arena_fails);
+}
+END_TEST
+
+START_TEST(test_limits_mmap_failure_later_arena)
+{
+	with_low_rlimit(body_arena_exhausted);
+}
+END_TEST
+
+static Suite *limits_suite(void)
+{
+	Suite *s = suite_create("limits");
+	TCase *tc = tcase_create("Limits");
+	TCase *oom = tcase_create("OutOfMemory");
+
+	tcase_add_test(tc, test_limits_sizes_near_size_max);
+	tcase_add_test(tc, test_limits_sizes_near_ptrdiff_max);
+	tcase_add_test(tc, test_limits_calloc_overflow);
+	tcase_add_test(tc, test_limits_realloc_too_large_keeps_block);
+	tcase_add_test(tc, test_limits_free_impossible_size_is_ignored);
+	suite_add_tcase(s, tc);
+	tcase_add_test(oom, test_limits_mmap_failure_first_arena);
+	tcase_add_test(oom, test_limits_mmap_failure_later_arena);
+	suite_add_tcase(s, oom);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(limits_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,165 @@
+/* check_sizeclass.c - the size-class module: every size from 0 to 2 MiB,
+ * each class boundary, both the builtin and the table path. */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sizeclass.h"
+
+#define PAGE ((size_t)4096)
+
+/* The reference: the smallest k with 16 << k >= size, by a plain loop. */
+static unsigned ref_class(size_t size)
+{
+	unsigned k = 0;
+
+	while (((size_t)JM_MIN_SIZE << k) < size)
+		k++;
+	return k;
+}
+
+typedef unsigned (*class_fn)(size_t);
+
+static const struct {
+	const char *name;
+	class_fn fn;
+} paths[] = {
+	{ "table", jm_class_of_table },
+#ifdef HAVE_BUILTIN_CLZ
+	{ "clz", jm_class_of_clz },
+#endif
+	{ "selected", jm_class_of },
+};
+
+#define NPATHS ((int)(sizeof(paths) / sizeof(paths[0])))
+
+START_TEST(test_class_of_every_small_size)
+{
+	class_fn fn = paths[_i].fn;
+	size_t s;
+
+	for (s = 1; s <= JM_SMALL_MAX; s++) {
+		unsigned k = fn(s);
+
+		if (k != ref_class(s))
+			ck_abort_msg("%s path: size %zu gave class %u, want %u",
+				     paths[_i].name, s, k, ref_class(s));
+	}
+}
+END_TEST
+
+START_TEST(test_class_size_is_smallest_that_fits)
+{
+	size_t s;
+
+	for (s = 0; s <= JM_SMALL_MAX; s++) {
+		unsigned k = jm_class_of_small(s);
+		size_t c = jm_class_size(k);
+
+		ck_assert_uint_lt(k, JM_NCLASSES);
+		ck_assert_uint_ge(c, s);
+		if (k > 0)
+			ck_assert_uint_lt(jm_class_size(k - 1), s);
+		ck_assert_uint_eq(c % JM_MIN_SIZE, 0);
+		ck_assert_uint_eq(c & (c - 1), 0); /* a power of two */
+	}
+}
+END_TEST
+
+/* Around each boundary: 2^n - 1, 2^n, 2^n + 1, for every class. */
+START_TEST(test_class_boundaries)
+{
+	unsigned k = (unsigned)_i;
+	size_t c = jm_class_size(k);
+	int p;
+
+	for (p = 0; p < NPATHS; p++) {
+		ck_assert_uint_eq(paths[p].fn(c), k);
+		if (c - 1 > JM_MIN_SIZE)
+			ck_assert_uint_eq(paths[p].fn(c - 1), k);
+		if (k + 1 < JM_NCLASSES)
+			ck_assert_uint_eq(paths[p].fn(c + 1), k + 1);
+	}
+}
+END_TEST
+
+START_TEST(test_class_zero_is_smallest)
+{
+	ck_assert_uint_eq(jm_class_of_small(0), 0);
+	ck_assert_uint_eq(jm_usable_size(0, PAGE), JM_MIN_SIZE);
+	ck_assert_uint_eq(jm_class_size(0), 16);
+	ck_assert_uint_eq(jm_class_size(JM_NCLASSES - 1), (size_t)1 << 20);
+}
+END_TEST
+
+START_TEST(test_usable_size_up_to_2mib)
+{
+	size_t s;
+
+	for (s = 0; s <= ((size_t)2 << 20); s++) {
+		size_t u = jm_usable_size(s, PAGE);
+
+		ck_assert_uint_ge(u, s);
+		if (s <= JM_SMALL_MAX) {
+			ck_assert_uint_eq(u, jm_class_size(ref_class(s)));
+		} else {
+			ck_assert_uint_eq(u % PAGE, 0);
+			ck_assert_uint_lt(u - s, PAGE);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_large_round_never_wraps)
+{
+	size_t pages[] = { 4096, 16384, 65536 };
+	size_t i;
+
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		size_t pg = pages[i];
+		size_t top = JM_REQUEST_MAX & ~(pg - 1);
+		size_t s;
+
+		/* The largest representable block is still served... */
+		ck_assert_uint_eq(jm_large_round(top, pg), top);
+		ck_assert_uint_eq(jm_large_round(top - pg + 1, pg), top);
+		/* ...and nothing past it rounds, or wraps. */
+		ck_assert_uint_eq(jm_large_round(top + 1, pg), 0);
+		for (s = SIZE_MAX; s > SIZE_MAX - 2 * pg; s--)
+			ck_assert_uint_eq(jm_usable_size(s, pg), 0);
+		ck_assert_uint_eq(jm_usable_size((size_t)PTRDIFF_MAX + 1, pg), 0);
+		ck_assert_uint_eq(jm_usable_size(JM_SMALL_MAX + 1, pg),
+				  JM_SMALL_MAX + pg);
+	}
+}
+END_TEST
+
+static Suite *sizeclass_suite(void)
+{
+	Suite *s = suite_create("sizeclass");
+	TCase *tc = tcase_create("Core");
+	TCase *lim = tcase_create("Limits");
+
+	tcase_add_loop_test(tc, test_class_of_every_small_size, 0, NPATHS);
+	tcase_add_test(tc, test_class_size_is_smallest_that_fits);
+	tcase_add_loop_test(tc, test_class_boundaries, 0, JM_NCLASSES);
+	tcase_add_test(tc, test_class_zero_is_smallest);
+	tcase_add_test(tc, test_usable_size_up_to_2mib);
+	suite_add_tcase(s, tc);
+	tcase_add_test(lim, test_large_round_never_wraps);
+	suite_add_tcase(s, lim);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(sizeclass_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,117 @@
+#!/bin/sh
+# manpages.sh - the manual pages are well formed and cover the public API.
+#
+#  - man/jmalloc.3 passes `mandoc -Tlint -Wwarning` with no message (this
+#    part is skipped, with a note, when mandoc is not installed);
+#  - every function declared with JMALLOC_API in include/jmalloc.h.in is
+#    named with .Nm in the NAME section and with .Fn in the SYNOPSIS of
+#    man/jmalloc.3, so the page cannot fall behind the header;
+#  - every such function but jmalloc has an alias page man/NAME.3 that is
+#    exactly the line `.so man3/jmalloc.3`, listed in Makefile.am.
+#
+# Run by `make check` with top_srcdir set to the source tree.
+
+: "${top_srcdir:=$(dirname "$0")/..}"
+
+me=manpages.sh
+header=$top_srcdir/include/jmalloc.h.in
+page=$top_srcdir/man/jmalloc.3
+makefile=$top_srcdir/Makefile.am
+alias_line='.so man3/jmalloc.3'
+failed=0
+
+fail()
+{
+	echo "$me: FAIL: $*" >&2
+	failed=1
+}
+
+for f in "$header" "$page" "$makefile"; do
+	if [ ! -r "$f" ]; then
+		echo "$me: FAIL: cannot read $f (is top_srcdir=$top_srcdir right?)" >&2
+		exit 1
+	fi
+done
+
+# --- Lint ----------------------------------------------------------------
+
+if command -v mandoc >/dev/null 2>&1; then
+	out=$(mandoc -Tlint -Wwarning "$page" 2>&1)
+	status=$?
+	if [ -n "$out" ] || [ "$status" -ne 0 ]; then
+		fail "mandoc -Tlint -Wwarning man/jmalloc.3 (exit $status) reported:"
+		printf '%s\n' "$out" >&2
+	else
+		echo "$me: mandoc -Tlint -Wwarning man/jmalloc.3: clean"
+	fi
+else
+	echo "$me: SKIP lint: mandoc is not installed, so man/jmalloc.3 was not linted; the other checks still run"
+fi
+
+# --- The public functions, from the header ---------------------------------
+
+# The name before the first '(' of each declaration that starts with
+# JMALLOC_API, the declaration possibly spread over several lines.
+funcs=$(awk '
+	/^[ \t]*JMALLOC_API[ \t]/ { buf = ""; on = 1 }
+	on {
+		buf = buf " " $0
+		i = index(buf, "(")
+		if (i > 0) {
+			s = substr(buf, 1, i - 1)
+			sub(/[ \t]+$/, "", s)
+			n = split(s, w, /[^A-Za-z0-9_]+/)
+			if (n > 0 && w[n] != "")
+				print w[n]
+			on = 0
+		}
+	}
+' "$header")
+
+if [ -z "$funcs" ]; then
+	fail "found no function declared with JMALLOC_API in include/jmalloc.h.in; has the form of its declarations changed?"
+	exit 1
+fi
+
+# The text of one section of the page, from `.Sh NAME` to the next `.Sh`.
+section()
+{
+	awk -v want="$1" '
+		/^\.Sh[ \t]/ { s = $0; sub(/^\.Sh[ \t]+/, "", s); on = (s == want); next }
+		on
+	' "$page"
+}
+names=$(section NAME)
+synopsis=$(section SYNOPSIS)
+
+for fn in $funcs; do
+	# .Nm NAME, or .Nm NAME , in NAME: what lexgrog and man-db index.
+	if ! printf '%s\n' "$names" | grep -Eq "^\\.Nm $fn( ,)?\$"; then
+		fail "$fn is declared in include/jmalloc.h.in but missing from the NAME section of man/jmalloc.3 (add: .Nm $fn ,)"
+	fi
+	if ! printf '%s\n' "$synopsis" | grep -Eq "^\\.Fn $fn( |\$)"; then
+		fail "$fn is declared in include/jmalloc.h.in but has no .Fn $fn in the SYNOPSIS of man/jmalloc.3"
+	fi
+	if ! grep -Eq "^\\.Fn $fn( |\$)" "$page"; then
+		fail "$fn is declared in include/jmalloc.h.in but man/jmalloc.3 has no .Fn $fn line"
+	fi
+
+	[ "$fn" = jmalloc ] && continue
+	alias_page=$top_srcdir/man/$fn.3
+	if [ ! -f "$alias_page" ]; then
+		fail "man/$fn.3 is missing: it must be the single line '$alias_line'"
+	elif ! printf '%s\n' "$alias_line" | cmp -s - "$alias_page"; then
+		fail "man/$fn.3 must be exactly the single line '$alias_line' and a newline; it is:"
+		sed -n '1,5p' "$alias_page" >&2
+	fi
+	if ! grep -q "man/$fn\\.3" "$makefile"; then
+		fail "man/$fn.3 is not listed in dist_man_MANS in Makefile.am"
+	fi
+done
+
+if [ "$failed" -ne 0 ]; then
+	echo "$me: the manual pages do not match the header; see the messages above" >&2
+	exit 1
+fi
+echo "$me: man/jmalloc.3 and its aliases cover: $(printf '%s\n' "$funcs" | paste -s -d ' ' -)"
+exit 0
