@@ -1,0 +1,145 @@
+#!/bin/sh
+# codesize.sh - bytes of libjmalloc's functions and tables, from
+# `objdump -t` (each symbol's size) and `size` (whole sections), for the
+# default build and for the smallest build.
+#
+#   sh bench/codesize.sh [OUTDIR]      (from the build directory)
+#
+# The default build is the one in the current directory.  The smallest
+# build is configured afresh, from a clean copy of the sources, with
+# CFLAGS="-Os -ffunction-sections -fdata-sections", static only, and with
+# every configure option that makes the library smaller that this version
+# of configure offers (SMALLEST_OPTIONS below); JM_SMALLEST_CONFIGURE_FLAGS
+# adds more.  For each build the report lists the whole library, then
+# what a program that calls only jmalloc and jmfree links in from it, as
+# the original jmalloc's README measured its "link size".  Writes the
+# report to standard output and, given OUTDIR, to OUTDIR/codesize.txt.
+set -eu
+
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-$(sed -n 's/^abs_top_srcdir = //p' "$top_builddir/Makefile")}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+OBJDUMP=${OBJDUMP:-objdump}
+NM=${NM:-nm}
+SIZE=${SIZE:-size}
+out=${1:-}
+
+# Options that make a smaller library, used when configure has them.
+SMALLEST_OPTIONS="--disable-threads --disable-checking --disable-stats"
+
+# symbols FILE [NAMES]: each function and table of FILE (objdump -t), or
+# only those named in the file NAMES, with totals.
+symbols() {
+	printf '  %-22s %-30s %6s\n' symbol section bytes
+	# objdump -t: ADDR FLAGS F|O SECTION SIZE [.hidden] NAME
+	"$OBJDUMP" -t "$1" | awk -v names="${2:-}" '
+		function hex(s,   i, v) {
+			v = 0
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", tolower(substr(s, i, 1))) - 1
+			return v
+		}
+		BEGIN {
+			if (names != "")
+				while ((getline n < names) > 0)
+					want[n] = 1
+		}
+		{
+			k = 0
+			for (i = 2; i <= NF - 3; i++)
+				if ($i == "F" || $i == "O") { k = i; break }
+			if (k == 0)
+				next
+			sect = $(k + 1); size = hex($(k + 2)); sym = $NF
+			if (sect !~ /^\.(text|rodata|data|bss)/ || size == 0)
+				next
+			if (names != "" && !(sym in want))
+				next
+			if ($k == "F")
+				kind = "code"
+			else if (sect ~ /^\.rodata/)
+				kind = "tables"
+			else
+				kind = "state"
+			printf "  %-22s %-30s %6d\n", sym, sect, size
+			tot[kind] += size
+		}
+		END {
+			printf "  %-53s %6d\n", "functions", tot["code"]
+			printf "  %-53s %6d\n", "read-only tables", tot["tables"]
+			printf "  %-53s %6d\n", "functions and tables", tot["code"] + tot["tables"]
+			printf "  %-53s %6d\n", "mutable state (.data, .bss)", tot["state"]
+		}'
+}
+
+# report NAME ARCHIVE: the whole library, then what a program that calls
+# only jmalloc and jmfree links in from it (the original's measure).
+report() {
+	echo "$1"
+	echo
+	echo "  the whole library ($(basename "$2")):"
+	symbols "$2"
+	echo
+	echo "  size(1), all sections of the library's objects:"
+	"$SIZE" -t "$2" | awk 'NR == 1 || /TOTALS/ { printf "  %s\n", $0 }'
+	echo
+	case $2 in
+	*.a) ;;
+	*) return 0 ;;
+	esac
+	printf '#include "jmalloc.h"\nint main(void)\n{\n\tvoid *p = jmalloc(100);\n\n\tjmfree(p, 100);\n\treturn p == 0;\n}\n' >"$tmp/use.c"
+	"$NM" "$2" | awk 'NF >= 2 { print $NF }' | sort -u >"$tmp/names"
+	if $cc -Os -I"$3" -o "$tmp/use" "$tmp/use.c" "$2" -Wl,--gc-sections 2>"$tmp/link.log"; then
+		echo "  linked into a program that calls jmalloc and jmfree only (--gc-sections):"
+		symbols "$tmp/use" "$tmp/names"
+	else
+		echo "  (could not link a program against it: $(head -1 "$tmp/link.log"))"
+	fi
+	echo
+}
+
+main() {
+	cflags=$(sed -n 's/^CFLAGS = //p' "$top_builddir/Makefile")
+	cc=$(sed -n 's/^CC = //p' "$top_builddir/Makefile")
+	echo "libjmalloc code size, $(date -u '+%Y-%m-%d %H:%M UTC'), $cc ($($cc -dumpmachine 2>/dev/null || echo '?'))"
+	echo "bytes of each function (F) and table or state (O) of the library, from objdump -t"
+	echo
+
+	lib=$top_builddir/.libs/libjmalloc.a
+	[ -f "$lib" ] || lib=$top_builddir/.libs/libjmalloc.so
+	if [ ! -f "$lib" ]; then
+		echo "no library in $top_builddir: run make first" >&2
+		exit 1
+	fi
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	report "default build (CFLAGS: $cflags)" "$lib" "$top_builddir/include"
+	opts="--disable-shared"
+	help=$("$top_srcdir/configure" --help=short)
+	for o in $SMALLEST_OPTIONS; do
+		case $help in
+		*"$o"*) opts="$opts $o" ;;
+		esac
+	done
+	opts="$opts ${JM_SMALLEST_CONFIGURE_FLAGS:-}"
+	small_cflags="-Os -ffunction-sections -fdata-sections"
+	# A clean copy of the sources (the tree at hand may be configured).
+	if make -C "$top_builddir" -s distdir distdir="$tmp/src" >"$tmp/dist.log" 2>&1 &&
+		(cd "$tmp/src" && ./configure -q $opts CC="$cc" CFLAGS="$small_cflags" \
+		>configure.log 2>&1 && make -s libjmalloc.la >make.log 2>&1); then
+		report "smallest build (CFLAGS: $small_cflags; configure $opts)" \
+			"$tmp/src/.libs/libjmalloc.a" "$tmp/src/include"
+	else
+		echo "smallest build: the build failed; see below" >&2
+		tail -n 20 "$tmp"/dist.log "$tmp"/src/*.log >&2 || true
+		exit 1
+	fi
+}
+
+if [ -n "$out" ]; then
+	mkdir -p "$out"
+	main >"$out/codesize.txt"
+	cat "$out/codesize.txt"
+else
+	main
+fi
