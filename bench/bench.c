@@ -982,6 +982,7 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 	char *gp = xasprintf("%s/chart.gp", dir);
 	char *png = xasprintf("%s/chart.png", dir);
 	int ri = ref_index(), wi, i, status, nmem = 0;
+	double lo[2] = { 1, 1 }, hi[2] = { 1, 1 }, v;
 	FILE *f;
 
 	f = fopen(dat, "w");
@@ -996,14 +997,19 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 		struct work *w = &works[wi];
 		const struct result *ref = &w->res[ri];
 
-		fprintf(f, "%s", work_name(w));
+		fprintf(f, "%s%s", work_name(w), result_ok(ref) ? "" :
+			w->res[ri].skipped ? " (" REF " skipped)" : " (no " REF ")");
 		for (i = 0; i < nallocs; i++) {
 			const struct result *r = &w->res[i];
 
-			if (result_ok(r) && result_ok(ref))
-				fprintf(f, "\t%.4f", med_ns(r) / med_ns(ref));
-			else
+			if (result_ok(r) && result_ok(ref)) {
+				v = med_ns(r) / med_ns(ref);
+				lo[0] = v < lo[0] ? v : lo[0];
+				hi[0] = v > hi[0] ? v : hi[0];
+				fprintf(f, "\t%.4f", v);
+			} else {
 				fprintf(f, "\t-");
+			}
 		}
 		fprintf(f, "\n");
 	}
@@ -1022,10 +1028,14 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 		for (i = 0; i < nallocs; i++) {
 			const struct result *r = &w->res[i];
 
-			if (result_ok(r) && med_rss(r) >= 0)
-				fprintf(f, "\t%.4f", med_rss(r) / med_rss(ref));
-			else
+			if (result_ok(r) && med_rss(r) > 0) {
+				v = med_rss(r) / med_rss(ref);
+				lo[1] = v < lo[1] ? v : lo[1];
+				hi[1] = v > hi[1] ? v : hi[1];
+				fprintf(f, "\t%.4f", v);
+			} else {
 				fprintf(f, "\t-");
+			}
 		}
 		fprintf(f, "\n");
 	}
@@ -1047,29 +1057,30 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 		"set key outside right top\n"
 		"set grid ytics\n"
 		"set xtics rotate by -30 nomirror\n"
-		"set yrange [0:*]\n"
+		"set logscale y 2\n"
 		"set multiplot layout %d,1 title \"libjmalloc benchmark, %s\\n%s\\n%s\"\n"
 		"set title 'median time per op / %s (lower is better)'\n"
+		"set yrange [%g:%g]\n"
 		"set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
 		"plot for [i=2:%d] '%s' index 0 using i:xtic(1) title columnheader(i)\n",
 		command_line, nmem > 0 ? 800 : 450, png, nmem > 0 ? 2 : 1, date,
-		machine, command_line, REF, nallocs + 1, dat);
+		machine, command_line, REF, lo[0] / 1.5, hi[0] * 1.3, nallocs + 1,
+		dat);
 	if (nmem > 0)
 		fprintf(f,
 			"set title 'peak RSS of the measured phase / %s (lower is better)'\n"
-			"set logscale y 2\n"
-			"set yrange [*:*]\n"
+			"set yrange [%g:%g]\n"
 			"set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2\n"
 			"plot for [i=2:%d] '%s' index 1 using i:xtic(1) title columnheader(i)\n",
-			REF, nallocs + 1, dat);
+			REF, lo[1] / 1.5, hi[1] * 1.3, nallocs + 1, dat);
 	fprintf(f, "unset multiplot\n");
 	fclose(f);
 	if (*BENCH_GNUPLOT == '\0') {
 		fprintf(stderr, "bench: no gnuplot found by configure: no chart\n");
 	} else {
-		char *v[3] = { BENCH_GNUPLOT, gp, NULL };
+		char *argv[3] = { BENCH_GNUPLOT, gp, NULL };
 
-		status = run_prog(v, NULL, 0, NULL, 0);
+		status = run_prog(argv, NULL, 0, NULL, 0);
 		if (status != 0)
 			fprintf(stderr, "bench: gnuplot failed: no chart\n");
 		else

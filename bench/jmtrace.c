@@ -51,6 +51,7 @@ static void *(*real_memalign)(size_t, size_t);
 static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
+static void (*real__exit)(int);
 
 /*
  * Allocations made while dlsym looks the real functions up come from here.
@@ -377,6 +378,7 @@ static void init(void)
 		dlsym(RTLD_NEXT, "aligned_alloc");
 	real_valloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "valloc");
 	real_pvalloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "pvalloc");
+	real__exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
 	if (real_malloc != NULL && real_calloc != NULL && real_realloc != NULL &&
 	    real_free != NULL && wanted() && out_path(path, sizeof(path)) == 0) {
 		rec.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -389,6 +391,7 @@ static void init(void)
 			p = jmt_put_varint(rec.out + JMT_MAGIC_LEN, namelen);
 			memcpy(p, program_invocation_short_name, namelen);
 			rec.out_len = (size_t)(p - rec.out) + namelen;
+			out_flush(); /* a valid, empty trace from the start */
 			pthread_atfork(fork_prepare, fork_parent, fork_child);
 			rec.recording = 1;
 		}
@@ -410,6 +413,29 @@ __attribute__((destructor)) static void jmtrace_stop(void)
 		rec.final = 1; /* frees made later still reach the file */
 	}
 	pthread_mutex_unlock(&rec.lock);
+}
+
+/*
+ * A program that ends with _exit() runs no destructor: write what is
+ * buffered first.  (exit() is not interposed: it runs the destructor.)
+ */
+static void flush_now(void)
+{
+	if (in_hook)
+		return;
+	pthread_mutex_lock(&rec.lock);
+	if (rec.recording)
+		out_flush();
+	pthread_mutex_unlock(&rec.lock);
+}
+
+EXPORT void _exit(int status)
+{
+	flush_now();
+	if (real__exit != NULL)
+		real__exit(status);
+	for (;;)
+		_Exit(status);
 }
 
 /* 1 when the call at hand is to be recorded: then the lock is held. */
