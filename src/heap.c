@@ -7,6 +7,15 @@
 #include "heap.h"
 #include "os.h"
 
+/* A span given back, described in its own first bytes. */
+struct jm_spare {
+	struct jm_spare *next;
+	char *end;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
+		 "a spare span's header fits in its first block");
+
 void jm_heap_init(struct jm_heap *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -39,19 +48,31 @@ static void jm_heap_retire_region(struct jm_heap *h)
 		size_t sz = jm_class_size(k);
 
 		while ((size_t)(h->region_end - h->region) >= sz) {
-			jm_heap_free(h, h->region, k);
+			jm_heap_push(h, h->region, k);
 			h->region += sz;
 		}
 	}
 	h->region = h->region_end = NULL;
 }
 
-/* Give class k a new span; 0 on success, -1 with errno ENOMEM. */
-static int jm_heap_new_span(struct jm_heap *h, unsigned k)
+/*
+ * Cut a span for class k out of h: a spare span of that class, else the
+ * region, else a new arena.  0 with [*base, *end) set, or -1 with ENOMEM.
+ */
+static int jm_heap_cut_span(struct jm_heap *h, unsigned k, char **base,
+			    char **end)
 {
 	size_t sz = jm_class_size(k);
 	size_t span = sz > JM_SPAN_SIZE ? sz : JM_SPAN_SIZE;
+	struct jm_spare *s = h->spare[k];
 
+	if (s != NULL) {
+		h->spare[k] = s->next;
+		*base = (char *)s;
+		*end = s->end;
+		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
+		return 0;
+	}
 	if ((size_t)(h->region_end - h->region) < span) {
 		char *arena;
 
@@ -73,24 +94,93 @@ static int jm_heap_new_span(struct jm_heap *h, unsigned k)
 			h->fresh_zero = 1;
 		}
 	}
-	h->bump[k] = h->region;
-	h->end[k] = h->region + span;
+	*base = h->region;
+	*end = h->region + span;
 	h->region += span;
 	return 0;
 }
 
+int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, unsigned k)
+{
+	struct jm_bin *b = &to->bin[k];
+
+	return jm_heap_cut_span(from, k, &b->bump, &b->end);
+}
+
+void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, unsigned k)
+{
+	struct jm_bin *b = &h->bin[k];
+
+	if ((size_t)(b->end - b->bump) >= jm_class_size(k)) {
+		struct jm_spare *s = (struct jm_spare *)b->bump;
+
+		s->next = to->spare[k];
+		s->end = b->end;
+		to->spare[k] = s;
+	}
+	b->bump = b->end = NULL;
+}
+
 void *jm_heap_carve(struct jm_heap *h, unsigned k)
 {
-	size_t sz = jm_class_size(k);
-	char *p;
+	void *p = jm_heap_bump(h, k);
 
-	if ((size_t)(h->end[k] - h->bump[k]) < sz) {
-		if (jm_heap_new_span(h, k) != 0)
+	if (p == NULL) {
+		struct jm_bin *b = &h->bin[k];
+
+		if (jm_heap_cut_span(h, k, &b->bump, &b->end) != 0)
 			return NULL;
+		p = jm_heap_bump(h, k);
 	}
-	p = h->bump[k];
-	h->bump[k] = p + sz;
 	return p;
+}
+
+/* The node `i` steps after `p` (i < the list's length). */
+static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i)
+{
+	while (i-- > 0)
+		p = p->next;
+	return p;
+}
+
+struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
+			       uint32_t *n)
+{
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *last, *rest;
+
+	*n = 0;
+	if (keep >= b->count)
+		return NULL;
+	if (keep == 0) {
+		rest = b->free;
+		b->free = NULL;
+	} else {
+		last = jm_list_at(b->free, keep - 1);
+		rest = last->next;
+		last->next = NULL;
+	}
+	*n = b->count - keep;
+	b->count = keep;
+	return rest;
+}
+
+struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
+			      uint32_t *n, struct jm_block **tail)
+{
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *head = b->free;
+
+	*n = b->count < max ? b->count : max;
+	if (*n == 0) {
+		*tail = NULL;
+		return NULL;
+	}
+	*tail = jm_list_at(head, *n - 1);
+	b->free = (*tail)->next;
+	b->count -= *n;
+	(*tail)->next = NULL;
+	return head;
 }
 
 int jm_heap_check(const struct jm_heap *h, size_t limit)
@@ -100,25 +190,37 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 	if (h->region > h->region_end)
 		return 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
+		const struct jm_bin *b = &h->bin[k];
 		size_t sz = jm_class_size(k);
-		const struct jm_block *b;
+		const struct jm_block *p;
+		const struct jm_spare *s;
 		size_t n = 0;
 
-		if (h->bump[k] > h->end[k])
+		if (b->bump > b->end)
 			return 0;
-		if ((size_t)(h->end[k] - h->bump[k]) % sz != 0)
+		if ((size_t)(b->end - b->bump) % sz != 0)
 			return 0;
-		for (b = h->free[k]; b != NULL; b = b->next) {
-			const char *c = (const char *)b;
+		for (p = b->free; p != NULL; p = p->next) {
+			const char *c = (const char *)p;
 
 			if (++n > limit)
 				return 0;
-			if ((uintptr_t)b % JM_MIN_SIZE != 0)
+			if ((uintptr_t)p % JM_MIN_SIZE != 0)
 				return 0;
 			/* A free block is never in unused memory. */
-			if (c >= h->bump[k] && c < h->end[k])
+			if (c >= b->bump && c < b->end)
 				return 0;
 			if (c >= h->region && c < h->region_end)
+				return 0;
+		}
+		if (n != b->count)
+			return 0;
+		n = 0;
+		for (s = h->spare[k]; s != NULL; s = s->next) {
+			if (++n > limit || (uintptr_t)s % JM_MIN_SIZE != 0)
+				return 0;
+			if ((size_t)(s->end - (const char *)s) % sz != 0 ||
+			    s->end <= (const char *)s)
 				return 0;
 		}
 	}

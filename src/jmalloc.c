@@ -1,6 +1,7 @@
 /*
- * jmalloc.c - the public entry points.  Thin: they pick a path by size and
- * call the heap engine for classes and the large-block layer above 1 MiB.
+ * jmalloc.c - the public entry points.  Thin: they pick a path by size,
+ * use the calling thread's heap for classes and the large-block layer
+ * above 1 MiB.
  */
 #include "config.h"
 
@@ -10,19 +11,35 @@
 #include "heap.h"
 #include "jmalloc.h"
 #include "large.h"
+#include "local.h"
 #include "os.h"
 #include "sizeclass.h"
 
-/* All mutable state of the allocator. */
-static struct {
-	struct jm_heap heap;
-} jm_state;
+static inline void *jm_alloc_small(unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+	void *p = jm_heap_pop(h, k);
+
+	if (JM_UNLIKELY(p == NULL))
+		p = jm_local_refill(h, k);
+	return p;
+}
+
+static inline void jm_free_small(void *ptr, unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+
+	if (JM_UNLIKELY(h->bin[k].count >= h->bin[k].limit))
+		jm_local_overflow(h, ptr, k);
+	else
+		jm_heap_push(h, ptr, k);
+}
 
 /* Sizes 0 and above JM_SMALL_MAX. */
 static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
 	if (size == 0)
-		return jm_heap_alloc(&jm_state.heap, 0);
+		return jm_alloc_small(0);
 	return jm_large_alloc(size);
 }
 
@@ -31,7 +48,7 @@ void *jmalloc(size_t size)
 	/* One test turns away both 0 and large sizes. */
 	if (JM_UNLIKELY(size - 1 >= JM_SMALL_MAX))
 		return jm_alloc_cold(size);
-	return jm_heap_alloc(&jm_state.heap, jm_class_of(size));
+	return jm_alloc_small(jm_class_of(size));
 }
 
 static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
@@ -39,7 +56,7 @@ static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 	int saved = errno;
 
 	if (size == 0)
-		jm_heap_free(&jm_state.heap, ptr, 0);
+		jm_free_small(ptr, 0);
 	else
 		(void)jm_large_free(ptr, size); /* fails only on a wrong size */
 	errno = saved;
@@ -53,12 +70,15 @@ void jmfree(void *ptr, size_t size)
 		jm_free_cold(ptr, size);
 		return;
 	}
-	jm_heap_free(&jm_state.heap, ptr, jm_class_of(size));
+	jm_free_small(ptr, jm_class_of(size));
 }
 
 void *jmcalloc(size_t nmemb, size_t size)
 {
+	struct jm_heap *h;
+	unsigned k;
 	size_t n;
+	void *p;
 
 #if defined(__GNUC__) && defined(HAVE_BUILTIN_MUL_OVERFLOW)
 	if (__builtin_mul_overflow(nmemb, size, &n)) {
@@ -72,9 +92,22 @@ void *jmcalloc(size_t nmemb, size_t size)
 	}
 	n = nmemb * size;
 #endif
-	if (jm_is_small(n))
-		return jm_heap_calloc(&jm_state.heap, jm_class_of_small(n), n);
-	return jm_large_alloc(n); /* fresh mappings are zero-filled */
+	if (!jm_is_small(n))
+		return jm_large_alloc(n); /* fresh mappings are zero-filled */
+	k = jm_class_of_small(n);
+	h = jm_local_heap();
+	p = jm_heap_pop(h, k);
+	if (p == NULL) {
+		/* Never handed out before: zero where the heap's memory is. */
+		p = jm_heap_bump(h, k);
+		if (p != NULL && h->fresh_zero)
+			return p;
+		if (p == NULL)
+			p = jm_local_refill(h, k);
+		if (p == NULL)
+			return NULL;
+	}
+	return memset(p, 0, n);
 }
 
 void *jmrealloc(void *ptr, size_t old_size, size_t new_size)

@@ -30,7 +30,8 @@ static struct {
 
 size_t jm_os_page_size(void)
 {
-	size_t page = jm_os.page_size;
+	/* Threads may race to fill it in; they all store the same value. */
+	size_t page = __atomic_load_n(&jm_os.page_size, __ATOMIC_RELAXED);
 
 	if (JM_UNLIKELY(page == 0)) {
 		long v = sysconf(_SC_PAGESIZE);
@@ -38,7 +39,7 @@ size_t jm_os_page_size(void)
 		page = JM_PAGE_FALLBACK;
 		if (v > 0 && ((unsigned long)v & ((unsigned long)v - 1)) == 0)
 			page = (size_t)v;
-		jm_os.page_size = page;
+		__atomic_store_n(&jm_os.page_size, page, __ATOMIC_RELAXED);
 	}
 	return page;
 }
