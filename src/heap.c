@@ -135,11 +135,29 @@ void *jm_heap_carve(struct jm_heap *h, unsigned k)
 	return p;
 }
 
+/* The link of free block p, read as a checker allows. */
+static struct jm_block *jm_link(struct jm_block *p)
+{
+	struct jm_block *next;
+
+	JM_TOOL_OPEN(p, sizeof(*p));
+	next = p->next;
+	JM_TOOL_CLOSE(p, sizeof(*p));
+	return next;
+}
+
+static void jm_set_link(struct jm_block *p, struct jm_block *next)
+{
+	JM_TOOL_OPEN(p, sizeof(*p));
+	p->next = next;
+	JM_TOOL_CLOSE(p, sizeof(*p));
+}
+
 /* The node `i` steps after `p` (i < the list's length). */
 static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i)
 {
 	while (i-- > 0)
-		p = p->next;
+		p = jm_link(p);
 	return p;
 }
 
@@ -157,8 +175,8 @@ struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
 		b->free = NULL;
 	} else {
 		last = jm_list_at(b->free, keep - 1);
-		rest = last->next;
-		last->next = NULL;
+		rest = jm_link(last);
+		jm_set_link(last, NULL);
 	}
 	*n = b->count - keep;
 	b->count = keep;
@@ -177,9 +195,9 @@ struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
 		return NULL;
 	}
 	*tail = jm_list_at(head, *n - 1);
-	b->free = (*tail)->next;
+	b->free = jm_link(*tail);
 	b->count -= *n;
-	(*tail)->next = NULL;
+	jm_set_link(*tail, NULL);
 	return head;
 }
 
@@ -200,7 +218,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 			return 0;
 		if ((size_t)(b->end - b->bump) % sz != 0)
 			return 0;
-		for (p = b->free; p != NULL; p = p->next) {
+		for (p = b->free; p != NULL; p = jm_link((struct jm_block *)p)) {
 			const char *c = (const char *)p;
 
 			if (++n > limit)

@@ -8,6 +8,11 @@
  *
  * Single-threaded: no locks, no thread-local storage.  The caller decides
  * which heap a call uses and serialises calls on one heap.
+ *
+ * Memory checkers (tools.h): a free block is closed to them, and every
+ * access to its link word is opened around, except in the fast inlines
+ * jm_heap_pop() and jm_heap_push(), whose callers open the block when a
+ * checker is watching (the checked path of debug.c).
  */
 #ifndef JM_HEAP_H
 #define JM_HEAP_H
@@ -18,6 +23,7 @@
 
 #include "common.h"
 #include "sizeclass.h"
+#include "tools.h"
 
 /* Bytes of a span: the unit that a class takes from the region. */
 #define JM_SPAN_SIZE ((size_t)64 << 10)
@@ -144,7 +150,9 @@ static inline void jm_heap_push_list(struct jm_heap *h, unsigned k,
 {
 	struct jm_bin *b = &h->bin[k];
 
+	JM_TOOL_OPEN(tail, sizeof(*tail));
 	tail->next = b->free;
+	JM_TOOL_CLOSE(tail, sizeof(*tail));
 	b->free = head;
 	b->count += n;
 }

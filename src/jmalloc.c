@@ -1,13 +1,15 @@
 /*
  * jmalloc.c - the public entry points.  Thin: they pick a path by size,
  * use the calling thread's heap for classes and the large-block layer
- * above 1 MiB.
+ * above 1 MiB, and hand every call to the checked path (debug.c) when the
+ * checking mode or a memory checker is on.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "debug.h"
 #include "heap.h"
 #include "jmalloc.h"
 #include "large.h"
@@ -15,48 +17,43 @@
 #include "os.h"
 #include "sizeclass.h"
 
-static inline void *jm_alloc_small(unsigned k)
+/*
+ * Sizes at or above this bound, and 0, take the slow branch: JM_SMALL_MAX
+ * normally, 0 before the first call and when the checked path is on (see
+ * debug.h), which sends every size there.
+ */
+static inline size_t jm_small_bound(void)
 {
-	struct jm_heap *h = jm_local_heap();
-	void *p = jm_heap_pop(h, k);
-
-	if (JM_UNLIKELY(p == NULL))
-		p = jm_local_refill(h, k);
-	return p;
+	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
 }
 
-static inline void jm_free_small(void *ptr, unsigned k)
-{
-	struct jm_heap *h = jm_local_heap();
-
-	if (JM_UNLIKELY(h->bin[k].count >= h->bin[k].limit))
-		jm_local_overflow(h, ptr, k);
-	else
-		jm_heap_push(h, ptr, k);
-}
-
-/* Sizes 0 and above JM_SMALL_MAX. */
+/* Sizes 0 and above JM_SMALL_MAX, and every size before the first call
+ * and in the checked path. */
 static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
-	if (size == 0)
-		return jm_alloc_small(0);
+	if (jm_debug_on())
+		return jm_debug_alloc(size, 0);
+	if (jm_is_small(size))
+		return jm_local_alloc(jm_class_of_small(size));
 	return jm_large_alloc(size);
 }
 
 void *jmalloc(size_t size)
 {
-	/* One test turns away both 0 and large sizes. */
-	if (JM_UNLIKELY(size - 1 >= JM_SMALL_MAX))
+	/* One test turns away 0, large sizes and the checked path. */
+	if (JM_UNLIKELY(size - 1 >= jm_small_bound()))
 		return jm_alloc_cold(size);
-	return jm_alloc_small(jm_class_of(size));
+	return jm_local_alloc(jm_class_of(size));
 }
 
 static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 {
 	int saved = errno;
 
-	if (size == 0)
-		jm_free_small(ptr, 0);
+	if (jm_debug_on())
+		jm_debug_free(ptr, size);
+	else if (jm_is_small(size))
+		jm_local_free(ptr, jm_class_of_small(size));
 	else
 		(void)jm_large_free(ptr, size); /* fails only on a wrong size */
 	errno = saved;
@@ -66,11 +63,11 @@ void jmfree(void *ptr, size_t size)
 {
 	if (JM_UNLIKELY(ptr == NULL))
 		return;
-	if (JM_UNLIKELY(size - 1 >= JM_SMALL_MAX)) {
+	if (JM_UNLIKELY(size - 1 >= jm_small_bound())) {
 		jm_free_cold(ptr, size);
 		return;
 	}
-	jm_free_small(ptr, jm_class_of(size));
+	jm_local_free(ptr, jm_class_of(size));
 }
 
 void *jmcalloc(size_t nmemb, size_t size)
@@ -92,6 +89,8 @@ void *jmcalloc(size_t nmemb, size_t size)
 	}
 	n = nmemb * size;
 #endif
+	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_alloc(n, 1);
 	if (!jm_is_small(n))
 		return jm_large_alloc(n); /* fresh mappings are zero-filled */
 	k = jm_class_of_small(n);
@@ -114,6 +113,8 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 {
 	void *p;
 
+	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_realloc(ptr, old_size, new_size);
 	if (ptr == NULL)
 		return jmalloc(new_size);
 	if (jm_is_small(old_size) && jm_is_small(new_size)) {

@@ -45,4 +45,26 @@ void *jm_local_refill(struct jm_heap *h, unsigned k) JM_HIDDEN;
 /* Free block p of class k into heap h, whose list of k is at its limit. */
 void jm_local_overflow(struct jm_heap *h, void *p, unsigned k) JM_HIDDEN;
 
+/* A block of class k for the calling thread, or NULL with errno ENOMEM. */
+static inline void *jm_local_alloc(unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+	void *p = jm_heap_pop(h, k);
+
+	if (JM_UNLIKELY(p == NULL))
+		p = jm_local_refill(h, k);
+	return p;
+}
+
+/* Give back a block of class k from the calling thread. */
+static inline void jm_local_free(void *p, unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+
+	if (JM_UNLIKELY(h->bin[k].count >= h->bin[k].limit))
+		jm_local_overflow(h, p, k);
+	else
+		jm_heap_push(h, p, k);
+}
+
 #endif /* JM_LOCAL_H */

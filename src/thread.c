@@ -33,13 +33,22 @@ struct jm_batch {
 
 JM_STATIC_ASSERT(sizeof(struct jm_batch) <= JM_MIN_SIZE,
 		 "a batch link fits in the smallest block");
-JM_STATIC_ASSERT(sizeof(struct jm_heap) <= JM_SMALL_MAX,
+/* A thread's heap, and the link that keeps it for reuse after the thread
+ * exits.  Carved from the pool's memory, never from blocks the program
+ * freed, so that its bytes never meet the program's. */
+struct jm_thread_heap {
+	struct jm_heap heap; /* first: jm_tls_heap points here */
+	struct jm_thread_heap *next;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_thread_heap) <= JM_SMALL_MAX,
 		 "a heap fits in a block");
 
 static struct {
 	pthread_mutex_t lock;
 	struct jm_heap heap; /* arenas, spare spans, heaps, odd blocks */
 	struct jm_batch *batches[JM_NCLASSES]; /* full batches per class */
+	struct jm_thread_heap *heaps;	       /* heaps of exited threads */
 	pthread_key_t key;   /* destructor: jm_thread_exit */
 	int key_ok;
 } jm_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -96,24 +105,25 @@ static void jm_thread_once(void)
 	(void)pthread_atfork(jm_fork_prepare, jm_fork_parent, jm_fork_child);
 }
 
-/* The heap struct's own size class. */
-static unsigned jm_heap_class(void)
-{
-	return jm_class_of(sizeof(struct jm_heap));
-}
-
 /* Give the calling thread a heap of its own; NULL with errno ENOMEM. */
 static struct jm_heap *jm_thread_heap_create(void)
 {
+	struct jm_thread_heap *th;
 	struct jm_heap *h;
 	unsigned k;
 
 	(void)pthread_once(&jm_once, jm_thread_once);
 	jm_pool_lock();
-	h = jm_heap_alloc(&jm_pool.heap, jm_heap_class());
+	th = jm_pool.heaps;
+	if (th != NULL)
+		jm_pool.heaps = th->next;
+	else
+		th = jm_heap_carve(&jm_pool.heap,
+				   jm_class_of(sizeof(struct jm_thread_heap)));
 	jm_pool_unlock();
-	if (h == NULL)
+	if (th == NULL)
 		return NULL;
+	h = &th->heap;
 	/* No region of its own: spans come from the pool's memory, which
 	 * is fresh from the system. */
 	jm_heap_init_region(h, NULL, 0, 1);
@@ -135,12 +145,22 @@ static void jm_pool_put(unsigned k, struct jm_block *head,
 	if (n == jm_batch_count(k)) {
 		struct jm_batch *b = (struct jm_batch *)head;
 
+		JM_TOOL_OPEN(b, sizeof(*b));
 		b->next = jm_pool.batches[k];
+		JM_TOOL_CLOSE(b, sizeof(*b));
 		jm_pool.batches[k] = b;
 	} else {
-		if (tail == NULL)
-			for (tail = head; tail->next != NULL; tail = tail->next)
-				;
+		if (tail == NULL) {
+			struct jm_block *next;
+
+			for (tail = head;; tail = next) {
+				JM_TOOL_OPEN(tail, sizeof(*tail));
+				next = tail->next;
+				JM_TOOL_CLOSE(tail, sizeof(*tail));
+				if (next == NULL)
+					break;
+			}
+		}
 		jm_heap_push_list(&jm_pool.heap, k, head, tail, n);
 	}
 }
@@ -164,7 +184,9 @@ void *jm_local_refill(struct jm_heap *h, unsigned k)
 	if (b != NULL) {
 		struct jm_block *head = (struct jm_block *)b;
 
+		JM_TOOL_OPEN(b, sizeof(*b));
 		jm_pool.batches[k] = b->next;
+		JM_TOOL_CLOSE(b, sizeof(*b));
 		h->bin[k].free = head;
 		h->bin[k].count = jm_batch_count(k);
 	} else if (jm_pool.heap.bin[k].count > 0) {
@@ -178,8 +200,11 @@ void *jm_local_refill(struct jm_heap *h, unsigned k)
 		return NULL;
 	}
 	jm_pool_unlock();
-	p = jm_heap_pop(h, k);
-	return p != NULL ? p : jm_heap_bump(h, k);
+	if (h->bin[k].free != NULL) {
+		JM_TOOL_OPEN(h->bin[k].free, sizeof(struct jm_block));
+		return jm_heap_pop(h, k);
+	}
+	return jm_heap_bump(h, k);
 }
 
 void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
@@ -210,7 +235,8 @@ void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
 /* Thread exit: everything the heap holds goes back to the pool. */
 static void jm_thread_exit(void *arg)
 {
-	struct jm_heap *h = arg;
+	struct jm_thread_heap *th = arg;
+	struct jm_heap *h = &th->heap;
 	unsigned k;
 
 	jm_tls_heap = &jm_empty_heap;
@@ -225,7 +251,8 @@ static void jm_thread_exit(void *arg)
 		}
 		jm_heap_return_span(h, &jm_pool.heap, k);
 	}
-	jm_heap_push(&jm_pool.heap, h, jm_heap_class());
+	th->next = jm_pool.heaps;
+	jm_pool.heaps = th;
 	jm_pool_unlock();
 }
 #endif /* JM_THREADS */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,15 +117,39 @@ START_TEST(test_limits_realloc_too_large_keeps_block)
 }
 END_TEST
 
+static int checking_mode(void)
+{
+	const char *e = getenv("JMALLOC_CHECK");
+
+	return e != NULL && strcmp(e, "1") == 0;
+}
+
+/* No block can have SIZE_MAX bytes: jmfree ignores such a size, and the
+ * checking mode stops the program. */
 START_TEST(test_limits_free_impossible_size_is_ignored)
 {
-	unsigned char *p = jmalloc(100);
+	pid_t pid;
+	int status;
 
-	ck_assert_ptr_nonnull(p);
-	jmfree(p, SIZE_MAX); /* no block has that size: ignored */
-	jmfree(p, (size_t)PTRDIFF_MAX + 1);
-	p[99] = 1; /* still ours */
-	jmfree(p, 100);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		unsigned char *p = jmalloc(100);
+
+		if (p == NULL)
+			_exit(1);
+		jmfree(p, SIZE_MAX);
+		jmfree(p, (size_t)PTRDIFF_MAX + 1);
+		p[99] = 1; /* still ours */
+		jmfree(p, 100);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (checking_mode())
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+	else
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 END_TEST
 
