@@ -61,7 +61,12 @@ int jm_os_unmap(void *ptr, size_t len)
 	return munmap(ptr, len);
 }
 
-#if defined(HAVE_MREMAP) && HAVE_DECL_MREMAP_MAYMOVE
+/*
+ * mremap grows a private mapping; a shared anonymous one would grow past
+ * the end of the memory object behind it (and fault with SIGBUS there),
+ * so with MAP_SHARED growing copies instead.
+ */
+#if defined(HAVE_MREMAP) && HAVE_DECL_MREMAP_MAYMOVE && !defined(JM_MAP_SHARED)
 void *jm_os_remap(void *ptr, size_t old_len, size_t new_len)
 {
 	void *p = mremap(ptr, old_len, new_len, MREMAP_MAYMOVE);

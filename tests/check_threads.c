@@ -402,6 +402,7 @@ static void *busy_thread(void *arg)
 	return NULL;
 }
 
+#ifndef JM_MAP_SHARED
 /* In the child: allocate, check and free a mix of sizes; 0 when all held. */
 static int child_work(void)
 {
@@ -451,6 +452,45 @@ START_TEST(test_threads_fork_while_others_allocate)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
 }
 END_TEST
+#else
+/* With MAP_SHARED the child shares the heap: it may only read (or exec,
+ * or exit), and what it writes to a block is seen by the parent. */
+START_TEST(test_threads_fork_child_shares_heap)
+{
+	pthread_t t[2];
+	unsigned char *p = jmalloc(1000), *big = jmalloc(3 * MiB);
+	int i, status;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(big);
+	memset(p, 1, 1000);
+	memset(big, 1, 3 * MiB);
+	atomic_store(&stop_busy, 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, busy_thread,
+						(void *)(uintptr_t)(i + 7)), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		int ok = p[999] == 1 && big[3 * MiB - 1] == 1;
+
+		p[0] = 42;
+		big[0] = 43;
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(p[0], 42);
+	ck_assert_uint_eq(big[0], 43);
+	atomic_store(&stop_busy, 1);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	jmfree(p, 1000);
+	jmfree(big, 3 * MiB);
+}
+END_TEST
+#endif
 
 static Suite *threads_suite(void)
 {
@@ -460,7 +500,11 @@ static Suite *threads_suite(void)
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_threads_random_ops_keep_contents);
+#ifndef JM_MAP_SHARED
 	tcase_add_test(tc, test_threads_fork_while_others_allocate);
+#else
+	tcase_add_test(tc, test_threads_fork_child_shares_heap);
+#endif
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(mem, 600);
 	tcase_add_test(mem, test_threads_producer_consumer_memory_bounded);
