@@ -10,7 +10,7 @@
 /* A span given back, described in its own first bytes. */
 struct jm_spare {
 	struct jm_spare *next;
-	char *end;
+	size_t len;
 };
 
 JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
@@ -33,7 +33,7 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 	if (base == NULL || aligned - a > len)
 		return;
 	h->region = (char *)aligned;
-	h->region_end = h->region + (len - (aligned - a));
+	h->region_left = len - (aligned - a);
 }
 
 /*
@@ -47,20 +47,21 @@ static void jm_heap_retire_region(struct jm_heap *h)
 	while (k-- > 0) {
 		size_t sz = jm_class_size(k);
 
-		while ((size_t)(h->region_end - h->region) >= sz) {
+		while (h->region_left >= sz) {
 			jm_heap_push(h, h->region, k);
 			h->region += sz;
+			h->region_left -= sz;
 		}
 	}
-	h->region = h->region_end = NULL;
+	h->region = NULL;
+	h->region_left = 0;
 }
 
 /*
- * Cut a span for class k out of h: a spare span of that class, else the
- * region, else a new arena.  0 with [*base, *end) set, or -1 with ENOMEM.
+ * Cut a span for class k out of h and make it bin b's: a spare span of
+ * that class, else the region, else a new arena.  0, or -1 with ENOMEM.
  */
-static int jm_heap_cut_span(struct jm_heap *h, unsigned k, char **base,
-			    char **end)
+static int jm_heap_cut_span(struct jm_heap *h, unsigned k, struct jm_bin *b)
 {
 	size_t sz = jm_class_size(k);
 	size_t span = sz > JM_SPAN_SIZE ? sz : JM_SPAN_SIZE;
@@ -68,18 +69,17 @@ static int jm_heap_cut_span(struct jm_heap *h, unsigned k, char **base,
 
 	if (s != NULL) {
 		h->spare[k] = s->next;
-		*base = (char *)s;
-		*end = s->end;
+		b->bump = (char *)s;
+		b->left = s->len;
 		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
 		return 0;
 	}
-	if ((size_t)(h->region_end - h->region) < span) {
+	if (h->region_left < span) {
 		char *arena;
 
 		if (h->fixed) {
 			/* The caller's region: a smaller span still helps. */
-			span = (size_t)(h->region_end - h->region);
-			span -= span % sz;
+			span = h->region_left - h->region_left % sz;
 			if (span == 0) {
 				errno = ENOMEM;
 				return -1;
@@ -90,35 +90,35 @@ static int jm_heap_cut_span(struct jm_heap *h, unsigned k, char **base,
 				return -1;
 			jm_heap_retire_region(h);
 			h->region = arena;
-			h->region_end = arena + JM_ARENA_SIZE;
+			h->region_left = JM_ARENA_SIZE;
 			h->fresh_zero = 1;
 		}
 	}
-	*base = h->region;
-	*end = h->region + span;
-	h->region += span;
+	b->bump = h->region;
+	b->left = span;
+	h->region_left -= span;
+	h->region = h->region_left != 0 ? h->region + span : NULL;
 	return 0;
 }
 
 int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, unsigned k)
 {
-	struct jm_bin *b = &to->bin[k];
-
-	return jm_heap_cut_span(from, k, &b->bump, &b->end);
+	return jm_heap_cut_span(from, k, &to->bin[k]);
 }
 
 void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, unsigned k)
 {
 	struct jm_bin *b = &h->bin[k];
 
-	if ((size_t)(b->end - b->bump) >= jm_class_size(k)) {
+	if (b->left >= jm_class_size(k)) {
 		struct jm_spare *s = (struct jm_spare *)b->bump;
 
 		s->next = to->spare[k];
-		s->end = b->end;
+		s->len = b->left;
 		to->spare[k] = s;
 	}
-	b->bump = b->end = NULL;
+	b->bump = NULL;
+	b->left = 0;
 }
 
 void *jm_heap_carve(struct jm_heap *h, unsigned k)
@@ -126,9 +126,7 @@ void *jm_heap_carve(struct jm_heap *h, unsigned k)
 	void *p = jm_heap_bump(h, k);
 
 	if (p == NULL) {
-		struct jm_bin *b = &h->bin[k];
-
-		if (jm_heap_cut_span(h, k, &b->bump, &b->end) != 0)
+		if (jm_heap_cut_span(h, k, &h->bin[k]) != 0)
 			return NULL;
 		p = jm_heap_bump(h, k);
 	}
@@ -205,7 +203,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
 	unsigned k;
 
-	if (h->region > h->region_end)
+	if ((h->region == NULL) != (h->region_left == 0))
 		return 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
 		const struct jm_bin *b = &h->bin[k];
@@ -214,9 +212,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 		const struct jm_spare *s;
 		size_t n = 0;
 
-		if (b->bump > b->end)
-			return 0;
-		if ((size_t)(b->end - b->bump) % sz != 0)
+		if ((b->bump == NULL) != (b->left == 0) || b->left % sz != 0)
 			return 0;
 		for (p = b->free; p != NULL; p = jm_link((struct jm_block *)p)) {
 			const char *c = (const char *)p;
@@ -226,9 +222,10 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 			if ((uintptr_t)p % JM_MIN_SIZE != 0)
 				return 0;
 			/* A free block is never in unused memory. */
-			if (c >= b->bump && c < b->end)
+			if (b->bump != NULL && c >= b->bump && c < b->bump + b->left)
 				return 0;
-			if (c >= h->region && c < h->region_end)
+			if (h->region != NULL && c >= h->region &&
+			    c < h->region + h->region_left)
 				return 0;
 		}
 		if (n != b->count)
@@ -237,8 +234,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 		for (s = h->spare[k]; s != NULL; s = s->next) {
 			if (++n > limit || (uintptr_t)s % JM_MIN_SIZE != 0)
 				return 0;
-			if ((size_t)(s->end - (const char *)s) % sz != 0 ||
-			    s->end <= (const char *)s)
+			if (s->len == 0 || s->len % sz != 0)
 				return 0;
 		}
 	}

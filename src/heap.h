@@ -39,20 +39,25 @@ struct jm_block {
 
 struct jm_spare; /* a span given back; see heap.c */
 
-/* One size class of a heap: its free list and its span. */
+/*
+ * One size class of a heap: its free list and its span.  The span and the
+ * region are kept as a start and a byte count, and a used-up span's start
+ * is cleared: an end pointer would equal the first block of the memory
+ * after it, and a leak checker would take it for a pointer to that block.
+ */
 struct jm_bin {
 	struct jm_block *free; /* free list, LIFO */
 	uint32_t count;	       /* blocks on the free list */
 	uint32_t limit;	       /* what the heap's owner allows; see below */
-	char *bump;	       /* next unused byte of the span */
-	char *end;	       /* end of the span */
+	char *bump;	       /* next unused block of the span, or NULL */
+	size_t left;	       /* bytes of the span from bump on */
 };
 
 struct jm_heap {
 	struct jm_bin bin[JM_NCLASSES];
 	struct jm_spare *spare[JM_NCLASSES]; /* spans given back, per class */
 	char *region;			     /* unused part of the region */
-	char *region_end;
+	size_t region_left;		     /* its bytes */
 	int fixed;	/* 1: never map arenas (a caller's region, or none) */
 	int fresh_zero; /* 1: memory never handed out reads as zero */
 };
@@ -172,9 +177,10 @@ static inline void *jm_heap_bump(struct jm_heap *h, unsigned k)
 	size_t sz = jm_class_size(k);
 	char *p = b->bump;
 
-	if ((size_t)(b->end - p) < sz)
+	if (b->left < sz)
 		return NULL;
-	b->bump = p + sz;
+	b->left -= sz;
+	b->bump = b->left != 0 ? p + sz : NULL;
 	return p;
 }
 
