@@ -302,23 +302,21 @@ void jm_debug_free(void *ptr, size_t size)
 	errno = saved;
 }
 
-/* Announce to checkers that the block at old (old_size bytes) is now at
- * p with new_size bytes, of which the first min(old_size, new_size) are
- * kept. */
+/*
+ * Announce to checkers that the block at old is now at p (perhaps the
+ * same address) with new_size bytes, of which the first
+ * min(old_size, new_size) came along.  Memcheck's resize request needs
+ * the size it recorded, which the size given may exceed, so the block is
+ * freed and allocated again for it instead.
+ */
 static void jm_tools_moved(void *old, size_t old_size, void *p,
 			   size_t new_size, size_t usable)
 {
 	size_t keep = old_size < new_size ? old_size : new_size;
 
-	if (p == old) {
-		JM_ASAN_OPEN(p, new_size);
-		JM_VG_RESIZE(p, old_size, new_size);
-	} else {
-		JM_VG_FREE(old);
-		JM_TOOL_ALLOC(p, new_size, usable, 0);
-		JM_VG_OPEN(p, keep); /* the contents came along */
-	}
-	JM_TOOL_CLOSE((char *)p + new_size, usable - new_size);
+	JM_VG_FREE(old);
+	JM_TOOL_ALLOC(p, new_size, usable, 0);
+	JM_VG_OPEN(p, keep);
 }
 
 void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)

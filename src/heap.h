@@ -9,10 +9,11 @@
  * Single-threaded: no locks, no thread-local storage.  The caller decides
  * which heap a call uses and serialises calls on one heap.
  *
- * Memory checkers (tools.h): a free block is closed to them, and every
- * access to its link word is opened around, except in the fast inlines
- * jm_heap_pop() and jm_heap_push(), whose callers open the block when a
- * checker is watching (the checked path of debug.c).
+ * Memory checkers (tools.h): a free block is closed to them.  The engine
+ * opens a link word before it reads or writes it; the checked path
+ * (debug.c) closes a block's link again after freeing it.  The fast
+ * inlines open links only in AddressSanitizer builds: under Valgrind,
+ * every call takes the checked path, which opens the block it pops.
  */
 #ifndef JM_HEAP_H
 #define JM_HEAP_H
@@ -131,6 +132,7 @@ static inline void *jm_heap_pop(struct jm_heap *h, unsigned k)
 	struct jm_block *p = b->free;
 
 	if (JM_LIKELY(p != NULL)) {
+		JM_ASAN_OPEN(p, sizeof(*p));
 		b->free = p->next;
 		b->count--;
 	}
@@ -143,6 +145,7 @@ static inline void jm_heap_push(struct jm_heap *h, void *p, unsigned k)
 	struct jm_bin *b = &h->bin[k];
 	struct jm_block *blk = p;
 
+	JM_ASAN_OPEN(blk, sizeof(*blk));
 	blk->next = b->free;
 	b->free = blk;
 	b->count++;
@@ -157,7 +160,6 @@ static inline void jm_heap_push_list(struct jm_heap *h, unsigned k,
 
 	JM_TOOL_OPEN(tail, sizeof(*tail));
 	tail->next = b->free;
-	JM_TOOL_CLOSE(tail, sizeof(*tail));
 	b->free = head;
 	b->count += n;
 }

@@ -38,15 +38,12 @@
 #define JM_VG_CLOSE(p, n) ((void)VALGRIND_MAKE_MEM_NOACCESS((p), (n)))
 #define JM_VG_ALLOC(p, size, zeroed) \
 	VALGRIND_MALLOCLIKE_BLOCK((p), (size), 0, (zeroed))
-#define JM_VG_RESIZE(p, old, size) \
-	VALGRIND_RESIZEINPLACE_BLOCK((p), (old), (size), 0)
 #define JM_VG_FREE(p) VALGRIND_FREELIKE_BLOCK((p), 0)
 #else
 #define JM_VG_RUNNING() 0
 #define JM_VG_OPEN(p, n) ((void)(p), (void)(n))
 #define JM_VG_CLOSE(p, n) ((void)(p), (void)(n))
 #define JM_VG_ALLOC(p, size, zeroed) ((void)(p), (void)(size), (void)(zeroed))
-#define JM_VG_RESIZE(p, old, size) ((void)(p), (void)(old), (void)(size))
 #define JM_VG_FREE(p) ((void)(p))
 #endif
 

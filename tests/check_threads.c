@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jmalloc.h"
+#include "testutil.h"
 
 #define KiB ((size_t)1 << 10)
 #define MiB ((size_t)1 << 20)
@@ -82,6 +83,13 @@ static size_t thread_cache_bound(size_t max_size)
 		total += 2 * batch + span;
 	}
 	return total;
+}
+
+/* Memory a checker (AddressSanitizer, Valgrind) takes for itself, per
+ * thread and for its shadow, on top of the library's bound. */
+static size_t checker_slack(void)
+{
+	return checker_watching() ? 64 * MiB : 0;
 }
 
 /* --- Concurrent random use ----------------------------------------------- */
@@ -316,7 +324,8 @@ START_TEST(test_threads_producer_consumer_memory_bounded)
 	peak = status_bytes("VmHWM");
 	/* Two threads' caches, the blocks in the queue, and the threads'
 	 * stacks and the test's own pages as slack. */
-	bound = 2 * thread_cache_bound(2 * KiB) + QUEUE * 2 * KiB + 16 * MiB;
+	bound = 2 * thread_cache_bound(2 * KiB) + QUEUE * 2 * KiB + 16 * MiB +
+		checker_slack();
 	ck_assert_msg(peak - before <= bound,
 		      "%ld blocks passed between threads raised peak RSS by %zu KiB; "
 		      "bound %zu KiB", pc_blocks, (peak - before) / KiB, bound / KiB);
@@ -375,7 +384,8 @@ START_TEST(test_threads_churn_memory_bounded)
 	peak = status_bytes("VmHWM");
 	/* One live thread at a time: one thread's cache, its blocks, and
 	 * slack for thread stacks. */
-	bound = thread_cache_bound(2 * KiB) + CHURN_BLOCKS * 2 * KiB + 16 * MiB;
+	bound = thread_cache_bound(2 * KiB) + CHURN_BLOCKS * 2 * KiB + 16 * MiB +
+		checker_slack();
 	ck_assert_msg(peak - before <= bound,
 		      "%ld short-lived threads raised peak RSS by %zu KiB; bound %zu KiB",
 		      n, (peak - before) / KiB, bound / KiB);
