@@ -7,6 +7,15 @@
 #include "heap.h"
 #include "os.h"
 
+/* A span given back, described in its own first bytes. */
+struct jm_spare {
+	struct jm_spare *next;
+	size_t len;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
+		 "a spare span's header fits in its first block");
+
 void jm_heap_init(struct jm_heap *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -24,7 +33,7 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 	if (base == NULL || aligned - a > len)
 		return;
 	h->region = (char *)aligned;
-	h->region_end = h->region + (len - (aligned - a));
+	h->region_left = len - (aligned - a);
 }
 
 /*
@@ -38,27 +47,39 @@ static void jm_heap_retire_region(struct jm_heap *h)
 	while (k-- > 0) {
 		size_t sz = jm_class_size(k);
 
-		while ((size_t)(h->region_end - h->region) >= sz) {
-			jm_heap_free(h, h->region, k);
+		while (h->region_left >= sz) {
+			jm_heap_push(h, h->region, k);
 			h->region += sz;
+			h->region_left -= sz;
 		}
 	}
-	h->region = h->region_end = NULL;
+	h->region = NULL;
+	h->region_left = 0;
 }
 
-/* Give class k a new span; 0 on success, -1 with errno ENOMEM. */
-static int jm_heap_new_span(struct jm_heap *h, unsigned k)
+/*
+ * Cut a span for class k out of h and make it bin b's: a spare span of
+ * that class, else the region, else a new arena.  0, or -1 with ENOMEM.
+ */
+static int jm_heap_cut_span(struct jm_heap *h, unsigned k, struct jm_bin *b)
 {
 	size_t sz = jm_class_size(k);
 	size_t span = sz > JM_SPAN_SIZE ? sz : JM_SPAN_SIZE;
+	struct jm_spare *s = h->spare[k];
 
-	if ((size_t)(h->region_end - h->region) < span) {
+	if (s != NULL) {
+		h->spare[k] = s->next;
+		b->bump = (char *)s;
+		b->left = s->len;
+		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
+		return 0;
+	}
+	if (h->region_left < span) {
 		char *arena;
 
 		if (h->fixed) {
 			/* The caller's region: a smaller span still helps. */
-			span = (size_t)(h->region_end - h->region);
-			span -= span % sz;
+			span = h->region_left - h->region_left % sz;
 			if (span == 0) {
 				errno = ENOMEM;
 				return -1;
@@ -69,56 +90,150 @@ static int jm_heap_new_span(struct jm_heap *h, unsigned k)
 				return -1;
 			jm_heap_retire_region(h);
 			h->region = arena;
-			h->region_end = arena + JM_ARENA_SIZE;
+			h->region_left = JM_ARENA_SIZE;
 			h->fresh_zero = 1;
 		}
 	}
-	h->bump[k] = h->region;
-	h->end[k] = h->region + span;
-	h->region += span;
+	b->bump = h->region;
+	b->left = span;
+	h->region_left -= span;
+	h->region = h->region_left != 0 ? h->region + span : NULL;
 	return 0;
+}
+
+int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, unsigned k)
+{
+	return jm_heap_cut_span(from, k, &to->bin[k]);
+}
+
+void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, unsigned k)
+{
+	struct jm_bin *b = &h->bin[k];
+
+	if (b->left >= jm_class_size(k)) {
+		struct jm_spare *s = (struct jm_spare *)b->bump;
+
+		s->next = to->spare[k];
+		s->len = b->left;
+		to->spare[k] = s;
+	}
+	b->bump = NULL;
+	b->left = 0;
 }
 
 void *jm_heap_carve(struct jm_heap *h, unsigned k)
 {
-	size_t sz = jm_class_size(k);
-	char *p;
+	void *p = jm_heap_bump(h, k);
 
-	if ((size_t)(h->end[k] - h->bump[k]) < sz) {
-		if (jm_heap_new_span(h, k) != 0)
+	if (p == NULL) {
+		if (jm_heap_cut_span(h, k, &h->bin[k]) != 0)
 			return NULL;
+		p = jm_heap_bump(h, k);
 	}
-	p = h->bump[k];
-	h->bump[k] = p + sz;
 	return p;
+}
+
+/*
+ * The link of free block p, opened to a checker first.  It is left open:
+ * whether it was closed before cannot be told here, and the engine's own
+ * tests touch links directly.
+ */
+static struct jm_block *jm_link(struct jm_block *p)
+{
+	JM_TOOL_OPEN(p, sizeof(*p));
+	return p->next;
+}
+
+static void jm_set_link(struct jm_block *p, struct jm_block *next)
+{
+	JM_TOOL_OPEN(p, sizeof(*p));
+	p->next = next;
+}
+
+/* The node `i` steps after `p` (i < the list's length). */
+static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i)
+{
+	while (i-- > 0)
+		p = jm_link(p);
+	return p;
+}
+
+struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
+			       uint32_t *n)
+{
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *last, *rest;
+
+	*n = 0;
+	if (keep >= b->count)
+		return NULL;
+	if (keep == 0) {
+		rest = b->free;
+		b->free = NULL;
+	} else {
+		last = jm_list_at(b->free, keep - 1);
+		rest = jm_link(last);
+		jm_set_link(last, NULL);
+	}
+	*n = b->count - keep;
+	b->count = keep;
+	return rest;
+}
+
+struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
+			      uint32_t *n, struct jm_block **tail)
+{
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *head = b->free;
+
+	*n = b->count < max ? b->count : max;
+	if (*n == 0) {
+		*tail = NULL;
+		return NULL;
+	}
+	*tail = jm_list_at(head, *n - 1);
+	b->free = jm_link(*tail);
+	b->count -= *n;
+	jm_set_link(*tail, NULL);
+	return head;
 }
 
 int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
 	unsigned k;
 
-	if (h->region > h->region_end)
+	if ((h->region == NULL) != (h->region_left == 0))
 		return 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
+		const struct jm_bin *b = &h->bin[k];
 		size_t sz = jm_class_size(k);
-		const struct jm_block *b;
+		const struct jm_block *p;
+		const struct jm_spare *s;
 		size_t n = 0;
 
-		if (h->bump[k] > h->end[k])
+		if ((b->bump == NULL) != (b->left == 0) || b->left % sz != 0)
 			return 0;
-		if ((size_t)(h->end[k] - h->bump[k]) % sz != 0)
-			return 0;
-		for (b = h->free[k]; b != NULL; b = b->next) {
-			const char *c = (const char *)b;
+		for (p = b->free; p != NULL; p = jm_link((struct jm_block *)p)) {
+			const char *c = (const char *)p;
 
 			if (++n > limit)
 				return 0;
-			if ((uintptr_t)b % JM_MIN_SIZE != 0)
+			if ((uintptr_t)p % JM_MIN_SIZE != 0)
 				return 0;
 			/* A free block is never in unused memory. */
-			if (c >= h->bump[k] && c < h->end[k])
+			if (b->bump != NULL && c >= b->bump && c < b->bump + b->left)
 				return 0;
-			if (c >= h->region && c < h->region_end)
+			if (h->region != NULL && c >= h->region &&
+			    c < h->region + h->region_left)
+				return 0;
+		}
+		if (n != b->count)
+			return 0;
+		n = 0;
+		for (s = h->spare[k]; s != NULL; s = s->next) {
+			if (++n > limit || (uintptr_t)s % JM_MIN_SIZE != 0)
+				return 0;
+			if (s->len == 0 || s->len % sz != 0)
 				return 0;
 		}
 	}

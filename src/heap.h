@@ -7,16 +7,24 @@
  * next block is usually a neighbour in the cache.
  *
  * Single-threaded: no locks, no thread-local storage.  The caller decides
- * which heap a call uses.
+ * which heap a call uses and serialises calls on one heap.
+ *
+ * Memory checkers (tools.h): a free block is closed to them.  The engine
+ * opens a link word before it reads or writes it; the checked path
+ * (debug.c) closes a block's link again after freeing it.  The fast
+ * inlines open links only in AddressSanitizer builds: under Valgrind,
+ * every call takes the checked path, which opens the block it pops.
  */
 #ifndef JM_HEAP_H
 #define JM_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "common.h"
 #include "sizeclass.h"
+#include "tools.h"
 
 /* Bytes of a span: the unit that a class takes from the region. */
 #define JM_SPAN_SIZE ((size_t)64 << 10)
@@ -30,15 +38,36 @@ struct jm_block {
 	struct jm_block *next;
 };
 
-struct jm_heap {
-	struct jm_block *free[JM_NCLASSES]; /* free lists, LIFO */
-	char *bump[JM_NCLASSES];	    /* next unused byte of each span */
-	char *end[JM_NCLASSES];		    /* end of each class's span */
-	char *region;			    /* unused part of the region */
-	char *region_end;
-	int fixed;			    /* 1: caller's region, never map */
-	int fresh_zero;			    /* 1: unused region reads as zero */
+struct jm_spare; /* a span given back; see heap.c */
+
+/*
+ * One size class of a heap: its free list and its span.  The span and the
+ * region are kept as a start and a byte count, and a used-up span's start
+ * is cleared: an end pointer would equal the first block of the memory
+ * after it, and a leak checker would take it for a pointer to that block.
+ */
+struct jm_bin {
+	struct jm_block *free; /* free list, LIFO */
+	uint32_t count;	       /* blocks on the free list */
+	uint32_t limit;	       /* what the heap's owner allows; see below */
+	char *bump;	       /* next unused block of the span, or NULL */
+	size_t left;	       /* bytes of the span from bump on */
 };
+
+struct jm_heap {
+	struct jm_bin bin[JM_NCLASSES];
+	struct jm_spare *spare[JM_NCLASSES]; /* spans given back, per class */
+	char *region;			     /* unused part of the region */
+	size_t region_left;		     /* its bytes */
+	int fixed;	/* 1: never map arenas (a caller's region, or none) */
+	int fresh_zero; /* 1: memory never handed out reads as zero */
+};
+
+/*
+ * `limit` is not used by the engine: the layer that owns a heap sets it
+ * and compares `count` against it before jm_heap_push(), to hand surplus
+ * blocks elsewhere.
+ */
 
 /* An empty heap that maps arenas as it needs them (all fields zero also
  * make one, so a static heap needs no call). */
@@ -46,56 +75,115 @@ void jm_heap_init(struct jm_heap *h) JM_HIDDEN;
 
 /*
  * An empty heap that carves only from the caller's `len` bytes at `base`
- * and never maps memory.  `zeroed` says whether the region reads as zero,
- * so that jm_heap_calloc() need not clear fresh blocks.
+ * and never maps memory (base NULL: no region at all, so that memory comes
+ * only through jm_heap_give_span()).  `zeroed` says whether the region
+ * reads as zero, so that calloc need not clear fresh blocks.
  */
 void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 			 int zeroed) JM_HIDDEN;
 
-/* Carve a new block of class k: NULL with errno ENOMEM on failure. */
+/*
+ * A block of class k carved from the heap's memory: its span, else a new
+ * span from its spare spans or region, else (unless fixed) a new arena.
+ * NULL with errno ENOMEM when there is none.
+ */
 void *jm_heap_carve(struct jm_heap *h, unsigned k) JM_HIDDEN;
 
 /*
+ * Move one span of class k from `from` (its spare spans, its region, or a
+ * new arena) to `to`, whose span of class k must be used up.  0 on
+ * success, -1 with errno ENOMEM.
+ */
+int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to,
+		      unsigned k) JM_HIDDEN;
+
+/* Hand h's unused span of class k to `to`'s spare spans (h keeps none). */
+void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to,
+			 unsigned k) JM_HIDDEN;
+
+/*
+ * Detach from the free list of class k every block after the first
+ * `keep`, returning them as a NULL-terminated list; *n gets their number.
+ * O(keep).
+ */
+struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
+			       uint32_t *n) JM_HIDDEN;
+
+/*
+ * Detach the first `max` blocks (or all, when fewer) from the free list of
+ * class k, returning them as a NULL-terminated list; *n gets their number
+ * and *tail the last of them.  O(max).
+ */
+struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
+			      uint32_t *n, struct jm_block **tail) JM_HIDDEN;
+
+/*
  * 1 when the heap's invariants hold: free blocks aligned and inside no
- * unused span, lists acyclic within `limit` nodes, bump <= end, spans
- * holding whole blocks.  For tests and debugging; O(free blocks).
+ * unused span, lists acyclic within `limit` nodes and as long as their
+ * counts, bump <= end, spans holding whole blocks.  For tests and
+ * debugging; O(free blocks).
  */
 int jm_heap_check(const struct jm_heap *h, size_t limit) JM_HIDDEN;
 
-/* A block of class k, or NULL with errno ENOMEM. */
-static inline void *jm_heap_alloc(struct jm_heap *h, unsigned k)
+/* A block from the free list of class k, or NULL when it is empty. */
+static inline void *jm_heap_pop(struct jm_heap *h, unsigned k)
 {
-	struct jm_block *b = h->free[k];
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *p = b->free;
 
-	if (JM_LIKELY(b != NULL)) {
-		h->free[k] = b->next;
-		return b;
+	if (JM_LIKELY(p != NULL)) {
+		JM_ASAN_OPEN(p, sizeof(*p));
+		b->free = p->next;
+		b->count--;
 	}
-	return jm_heap_carve(h, k);
-}
-
-/* A block of class k whose first `n` bytes are zero. */
-static inline void *jm_heap_calloc(struct jm_heap *h, unsigned k, size_t n)
-{
-	struct jm_block *b = h->free[k];
-
-	if (b != NULL) {
-		h->free[k] = b->next;
-		return memset(b, 0, n);
-	}
-	b = jm_heap_carve(h, k);
-	if (b != NULL && !h->fresh_zero)
-		memset(b, 0, n);
-	return b;
+	return p;
 }
 
 /* Give back a block of class k. */
-static inline void jm_heap_free(struct jm_heap *h, void *p, unsigned k)
+static inline void jm_heap_push(struct jm_heap *h, void *p, unsigned k)
 {
-	struct jm_block *b = p;
+	struct jm_bin *b = &h->bin[k];
+	struct jm_block *blk = p;
 
-	b->next = h->free[k];
-	h->free[k] = b;
+	JM_ASAN_OPEN(blk, sizeof(*blk));
+	blk->next = b->free;
+	b->free = blk;
+	b->count++;
+}
+
+/* Put a list of `n` blocks of class k, ending at `tail`, on the free list. */
+static inline void jm_heap_push_list(struct jm_heap *h, unsigned k,
+				     struct jm_block *head,
+				     struct jm_block *tail, uint32_t n)
+{
+	struct jm_bin *b = &h->bin[k];
+
+	JM_TOOL_OPEN(tail, sizeof(*tail));
+	tail->next = b->free;
+	b->free = head;
+	b->count += n;
+}
+
+/* A block of class k from the free list, else carved. */
+static inline void *jm_heap_alloc(struct jm_heap *h, unsigned k)
+{
+	void *p = jm_heap_pop(h, k);
+
+	return JM_LIKELY(p != NULL) ? p : jm_heap_carve(h, k);
+}
+
+/* A block carved from the current span of class k only, or NULL. */
+static inline void *jm_heap_bump(struct jm_heap *h, unsigned k)
+{
+	struct jm_bin *b = &h->bin[k];
+	size_t sz = jm_class_size(k);
+	char *p = b->bump;
+
+	if (b->left < sz)
+		return NULL;
+	b->left -= sz;
+	b->bump = b->left != 0 ? p + sz : NULL;
+	return p;
 }
 
 #endif /* JM_HEAP_H */

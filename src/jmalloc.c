@@ -1,45 +1,59 @@
 /*
- * jmalloc.c - the public entry points.  Thin: they pick a path by size and
- * call the heap engine for classes and the large-block layer above 1 MiB.
+ * jmalloc.c - the public entry points.  Thin: they pick a path by size,
+ * use the calling thread's heap for classes and the large-block layer
+ * above 1 MiB, and hand every call to the checked path (debug.c) when the
+ * checking mode or a memory checker is on.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "debug.h"
 #include "heap.h"
 #include "jmalloc.h"
 #include "large.h"
+#include "local.h"
 #include "os.h"
 #include "sizeclass.h"
 
-/* All mutable state of the allocator. */
-static struct {
-	struct jm_heap heap;
-} jm_state;
+/*
+ * Sizes at or above this bound, and 0, take the slow branch: JM_SMALL_MAX
+ * normally, 0 before the first call and when the checked path is on (see
+ * debug.h), which sends every size there.
+ */
+static inline size_t jm_small_bound(void)
+{
+	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
+}
 
-/* Sizes 0 and above JM_SMALL_MAX. */
+/* Sizes 0 and above JM_SMALL_MAX, and every size before the first call
+ * and in the checked path. */
 static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
-	if (size == 0)
-		return jm_heap_alloc(&jm_state.heap, 0);
+	if (jm_debug_on())
+		return jm_debug_alloc(size, 0);
+	if (jm_is_small(size))
+		return jm_local_alloc(jm_class_of_small(size));
 	return jm_large_alloc(size);
 }
 
 void *jmalloc(size_t size)
 {
-	/* One test turns away both 0 and large sizes. */
-	if (JM_UNLIKELY(size - 1 >= JM_SMALL_MAX))
+	/* One test turns away 0, large sizes and the checked path. */
+	if (JM_UNLIKELY(size - 1 >= jm_small_bound()))
 		return jm_alloc_cold(size);
-	return jm_heap_alloc(&jm_state.heap, jm_class_of(size));
+	return jm_local_alloc(jm_class_of(size));
 }
 
 static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 {
 	int saved = errno;
 
-	if (size == 0)
-		jm_heap_free(&jm_state.heap, ptr, 0);
+	if (jm_debug_on())
+		jm_debug_free(ptr, size);
+	else if (jm_is_small(size))
+		jm_local_free(ptr, jm_class_of_small(size));
 	else
 		(void)jm_large_free(ptr, size); /* fails only on a wrong size */
 	errno = saved;
@@ -49,16 +63,19 @@ void jmfree(void *ptr, size_t size)
 {
 	if (JM_UNLIKELY(ptr == NULL))
 		return;
-	if (JM_UNLIKELY(size - 1 >= JM_SMALL_MAX)) {
+	if (JM_UNLIKELY(size - 1 >= jm_small_bound())) {
 		jm_free_cold(ptr, size);
 		return;
 	}
-	jm_heap_free(&jm_state.heap, ptr, jm_class_of(size));
+	jm_local_free(ptr, jm_class_of(size));
 }
 
 void *jmcalloc(size_t nmemb, size_t size)
 {
+	struct jm_heap *h;
+	unsigned k;
 	size_t n;
+	void *p;
 
 #if defined(__GNUC__) && defined(HAVE_BUILTIN_MUL_OVERFLOW)
 	if (__builtin_mul_overflow(nmemb, size, &n)) {
@@ -72,15 +89,32 @@ void *jmcalloc(size_t nmemb, size_t size)
 	}
 	n = nmemb * size;
 #endif
-	if (jm_is_small(n))
-		return jm_heap_calloc(&jm_state.heap, jm_class_of_small(n), n);
-	return jm_large_alloc(n); /* fresh mappings are zero-filled */
+	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_alloc(n, 1);
+	if (!jm_is_small(n))
+		return jm_large_alloc(n); /* fresh mappings are zero-filled */
+	k = jm_class_of_small(n);
+	h = jm_local_heap();
+	p = jm_heap_pop(h, k);
+	if (p == NULL) {
+		/* Never handed out before: zero where the heap's memory is. */
+		p = jm_heap_bump(h, k);
+		if (p != NULL && h->fresh_zero)
+			return p;
+		if (p == NULL)
+			p = jm_local_refill(h, k);
+		if (p == NULL)
+			return NULL;
+	}
+	return memset(p, 0, n);
 }
 
 void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 {
 	void *p;
 
+	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_realloc(ptr, old_size, new_size);
 	if (ptr == NULL)
 		return jmalloc(new_size);
 	if (jm_is_small(old_size) && jm_is_small(new_size)) {

@@ -30,7 +30,8 @@ static struct {
 
 size_t jm_os_page_size(void)
 {
-	size_t page = jm_os.page_size;
+	/* Threads may race to fill it in; they all store the same value. */
+	size_t page = __atomic_load_n(&jm_os.page_size, __ATOMIC_RELAXED);
 
 	if (JM_UNLIKELY(page == 0)) {
 		long v = sysconf(_SC_PAGESIZE);
@@ -38,7 +39,7 @@ size_t jm_os_page_size(void)
 		page = JM_PAGE_FALLBACK;
 		if (v > 0 && ((unsigned long)v & ((unsigned long)v - 1)) == 0)
 			page = (size_t)v;
-		jm_os.page_size = page;
+		__atomic_store_n(&jm_os.page_size, page, __ATOMIC_RELAXED);
 	}
 	return page;
 }
@@ -60,7 +61,12 @@ int jm_os_unmap(void *ptr, size_t len)
 	return munmap(ptr, len);
 }
 
-#if defined(HAVE_MREMAP) && HAVE_DECL_MREMAP_MAYMOVE
+/*
+ * mremap grows a private mapping; a shared anonymous one would grow past
+ * the end of the memory object behind it (and fault with SIGBUS there),
+ * so with MAP_SHARED growing copies instead.
+ */
+#if defined(HAVE_MREMAP) && HAVE_DECL_MREMAP_MAYMOVE && !defined(JM_MAP_SHARED)
 void *jm_os_remap(void *ptr, size_t old_len, size_t new_len)
 {
 	void *p = mremap(ptr, old_len, new_len, MREMAP_MAYMOVE);

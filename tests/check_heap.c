@@ -68,8 +68,8 @@ START_TEST(test_heap_free_block_serves_next_request)
 
 		ck_assert_ptr_nonnull(a);
 		ck_assert_ptr_nonnull(b);
-		jm_heap_free(&h, a, k);
-		jm_heap_free(&h, b, k);
+		jm_heap_push(&h, a, k);
+		jm_heap_push(&h, b, k);
 		/* LIFO: the last freed comes back first. */
 		ck_assert_ptr_eq(jm_heap_alloc(&h, k), b);
 		ck_assert_ptr_eq(jm_heap_alloc(&h, k), a);
@@ -97,7 +97,7 @@ START_TEST(test_heap_region_exhausted_gives_enomem)
 	errno = 0;
 	ck_assert_ptr_null(jm_heap_alloc(&h, 0));
 	ck_assert_int_eq(errno, ENOMEM);
-	jm_heap_free(&h, blocks[7], 6);
+	jm_heap_push(&h, blocks[7], 6);
 	ck_assert_ptr_eq(jm_heap_alloc(&h, 6), blocks[7]);
 	ck_assert(jm_heap_check(&h, n));
 }
@@ -122,21 +122,73 @@ START_TEST(test_heap_unaligned_or_tiny_region)
 }
 END_TEST
 
-START_TEST(test_heap_calloc_clears_dirty_blocks)
+/* split keeps the newest blocks, take hands out the first ones. */
+START_TEST(test_heap_split_and_take)
 {
 	struct jm_heap h;
-	unsigned char *p;
-	size_t i;
+	struct jm_block *blk[10], *rest, *head, *tail;
+	uint32_t n;
+	int i;
 
 	jm_heap_init_region(&h, region, REGION_SIZE, 0);
-	p = jm_heap_calloc(&h, 4, 200); /* fresh, but the region is dirty */
-	for (i = 0; i < 200; i++)
-		ck_assert_uint_eq(p[i], 0);
-	memset(p, 0xff, 256);
-	jm_heap_free(&h, p, 4);
-	p = jm_heap_calloc(&h, 4, 256); /* reused */
-	for (i = 0; i < 256; i++)
-		ck_assert_uint_eq(p[i], 0);
+	for (i = 0; i < 10; i++)
+		blk[i] = jm_heap_alloc(&h, 3);
+	for (i = 0; i < 10; i++)
+		jm_heap_push(&h, blk[i], 3); /* list: 9 8 7 ... 0 */
+	rest = jm_heap_split(&h, 3, 4, &n);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(h.bin[3].count, 4);
+	ck_assert_ptr_eq(rest, blk[5]);
+	ck_assert_ptr_eq(h.bin[3].free, blk[9]);
+	ck_assert(jm_heap_check(&h, 100));
+	ck_assert_ptr_null(jm_heap_split(&h, 3, 4, &n)); /* nothing past 4 */
+	ck_assert_uint_eq(n, 0);
+	head = jm_heap_take(&h, 3, 3, &n, &tail);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_ptr_eq(head, blk[9]);
+	ck_assert_ptr_eq(tail, blk[7]);
+	ck_assert_ptr_null(tail->next);
+	ck_assert_uint_eq(h.bin[3].count, 1);
+	ck_assert(jm_heap_check(&h, 100));
+	head = jm_heap_take(&h, 3, 3, &n, &tail); /* fewer than asked */
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_eq(head, blk[6]);
+	ck_assert_ptr_eq(tail, blk[6]);
+	head = jm_heap_take(&h, 3, 3, &n, &tail);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(head);
+	rest = jm_heap_split(&h, 3, 0, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(rest);
+}
+END_TEST
+
+/* A span handed back becomes a spare span, served to the next heap that
+ * needs one of its class, as fresh as before. */
+START_TEST(test_heap_spans_move_between_heaps)
+{
+	struct jm_heap shared, a, b;
+	char *p, *q;
+
+	memset(region, 0, REGION_SIZE);
+	jm_heap_init_region(&shared, region, REGION_SIZE, 1);
+	jm_heap_init_region(&a, NULL, 0, 1);
+	jm_heap_init_region(&b, NULL, 0, 1);
+	ck_assert_ptr_null(jm_heap_bump(&a, 5));
+	ck_assert_ptr_null(jm_heap_carve(&a, 5)); /* no region of its own */
+	ck_assert_int_eq(jm_heap_give_span(&shared, &a, 5), 0);
+	p = jm_heap_bump(&a, 5);
+	ck_assert_ptr_eq(p, (char *)region);
+	memset(p, 1, 512);
+	jm_heap_return_span(&a, &shared, 5);
+	ck_assert_ptr_null(jm_heap_bump(&a, 5));
+	ck_assert(jm_heap_check(&shared, 100));
+	ck_assert_int_eq(jm_heap_give_span(&shared, &b, 5), 0);
+	q = jm_heap_bump(&b, 5);
+	ck_assert_ptr_eq(q, p + 512); /* the rest of a's span */
+	ck_assert_uint_eq(q[0], 0);
+	ck_assert_uint_eq(q[15], 0);
+	ck_assert(jm_heap_check(&b, 100));
 }
 END_TEST
 
@@ -180,15 +232,19 @@ START_TEST(test_heap_check_detects_corruption)
 	jm_heap_init_region(&h, region, REGION_SIZE, 0);
 	a = jm_heap_alloc(&h, 2);
 	b = jm_heap_alloc(&h, 2);
-	jm_heap_free(&h, a, 2);
-	jm_heap_free(&h, b, 2);
+	jm_heap_push(&h, a, 2);
+	jm_heap_push(&h, b, 2);
 	ck_assert(jm_heap_check(&h, 10));
 	a->next = b; /* a cycle: b -> a -> b */
 	ck_assert(!jm_heap_check(&h, 10));
 	a->next = (struct jm_block *)((char *)b + 3); /* misaligned */
 	ck_assert(!jm_heap_check(&h, 10));
 	a->next = NULL;
-	h.bump[2] = h.end[2] + 64; /* bump past the end */
+	ck_assert(jm_heap_check(&h, 10));
+	h.bin[2].count = 5; /* count and list disagree */
+	ck_assert(!jm_heap_check(&h, 10));
+	h.bin[2].count = 2;
+	h.bin[2].left += 8; /* a span of part of a block */
 	ck_assert(!jm_heap_check(&h, 10));
 }
 END_TEST
@@ -213,8 +269,9 @@ START_TEST(test_heap_random_ops_keep_invariants)
 		s = (int)(x % SLOTS);
 		if (ptr[s] != NULL) {
 			for (j = 0; j < 16; j++)
-				ck_assert_uint_eq(ptr[s][j], (unsigned char)(s + cls[s]));
-			jm_heap_free(&h, ptr[s], cls[s]);
+				if (ptr[s][j] != (unsigned char)(s + cls[s]))
+					ck_abort_msg("block %p changed", (void *)ptr[s]);
+			jm_heap_push(&h, ptr[s], cls[s]);
 			ptr[s] = NULL;
 		} else {
 			cls[s] = (x >> 8) % 9; /* 16 B to 4 KiB */
@@ -241,7 +298,8 @@ static Suite *heap_suite(void)
 		nsmall++;
 	tcase_add_loop_test(core, test_heap_class_blocks_are_neighbours, 0, (int)nsmall);
 	tcase_add_test(core, test_heap_free_block_serves_next_request);
-	tcase_add_test(core, test_heap_calloc_clears_dirty_blocks);
+	tcase_add_test(core, test_heap_split_and_take);
+	tcase_add_test(core, test_heap_spans_move_between_heaps);
 	tcase_add_test(core, test_heap_arena_tail_is_reused);
 	tcase_add_test(core, test_heap_check_detects_corruption);
 	tcase_add_test(core, test_heap_random_ops_keep_invariants);

@@ -1,0 +1,368 @@
+/*
+ * debug.c - the checked path: the checking mode and the announcements to
+ * memory checkers.
+ *
+ * Checking mode (JMALLOC_CHECK=1): a table, keyed by address, holds every
+ * block handed out with the size asked for and whether it is live or
+ * freed.  jmfree() and jmrealloc() look the block up and stop the program
+ * with one line on stderr when the pointer was never handed out, when the
+ * block was already freed, or when the size is outside [asked, usable].
+ * A freed block of up to 1 MiB is filled with JM_FREE_FILL past its first
+ * JM_MIN_SIZE bytes (where the allocator keeps its links); the fill is
+ * checked when the block is handed out again, and a changed byte stops the
+ * program as a write after free.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "debug.h"
+#include "large.h"
+#include "local.h"
+#include "os.h"
+#include "sizeclass.h"
+#include "tools.h"
+
+#if JM_THREADS
+#include <pthread.h>
+#endif
+
+#define JM_FREE_FILL 0xdf
+
+struct jm_ctl jm_ctl; /* JM_CTL_UNSET, small_max 0: the first call reads */
+
+enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED };
+
+struct jm_entry {
+	uintptr_t addr;
+	size_t size; /* as asked for */
+	int state;
+};
+
+static struct {
+	int checking; /* JMALLOC_CHECK=1 */
+	int tools;    /* a memory checker is watching */
+	struct jm_entry *tab;
+	size_t cap; /* a power of two, or 0 */
+	size_t used;
+#if JM_THREADS
+	pthread_mutex_t lock;
+#endif
+} jm_dbg = {
+#if JM_THREADS
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+#endif
+};
+
+static void jm_dbg_lock(void)
+{
+#if JM_THREADS
+	(void)pthread_mutex_lock(&jm_dbg.lock);
+#endif
+}
+
+static void jm_dbg_unlock(void)
+{
+#if JM_THREADS
+	(void)pthread_mutex_unlock(&jm_dbg.lock);
+#endif
+}
+
+#if JM_THREADS
+static void jm_dbg_fork_child(void)
+{
+	(void)pthread_mutex_init(&jm_dbg.lock, NULL);
+}
+#endif
+
+int jm_debug_init(void)
+{
+	int on;
+
+	jm_dbg_lock();
+	if (jm_ctl.state == JM_CTL_UNSET) {
+		const char *e = getenv("JMALLOC_CHECK");
+
+		jm_dbg.checking = e != NULL && strcmp(e, "1") == 0;
+		jm_dbg.tools = jm_tools_active();
+		on = jm_dbg.checking || jm_dbg.tools;
+#if JM_THREADS
+		if (on)
+			(void)pthread_atfork(jm_dbg_lock, jm_dbg_unlock,
+					     jm_dbg_fork_child);
+#endif
+		__atomic_store_n(&jm_ctl.small_max, on ? 0 : JM_SMALL_MAX,
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&jm_ctl.state, on ? JM_CTL_CHECKED : JM_CTL_FAST,
+				 __ATOMIC_RELEASE);
+	}
+	on = jm_ctl.state == JM_CTL_CHECKED;
+	jm_dbg_unlock();
+	return on;
+}
+
+/* Print "jmalloc: <message>" on stderr and abort, so that a core dump
+ * shows the caller. */
+static JM_COLD __attribute__((noreturn, format(printf, 1, 2)))
+void jm_report(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	size_t n;
+
+	memcpy(buf, "jmalloc: ", 9);
+	va_start(ap, fmt);
+	n = 9 + (size_t)vsnprintf(buf + 9, sizeof(buf) - 10, fmt, ap);
+	va_end(ap);
+	if (n > sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
+	abort();
+}
+
+/* --- The table of blocks --------------------------------------------------- */
+
+static size_t jm_slot(uintptr_t addr, size_t cap)
+{
+	uint64_t h = (uint64_t)(addr >> 4) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 17) & (cap - 1);
+}
+
+/* The entry of addr, or the empty slot where it would go. */
+static struct jm_entry *jm_find(uintptr_t addr)
+{
+	size_t i = jm_slot(addr, jm_dbg.cap);
+
+	while (jm_dbg.tab[i].state != JM_ENTRY_EMPTY && jm_dbg.tab[i].addr != addr)
+		i = (i + 1) & (jm_dbg.cap - 1);
+	return &jm_dbg.tab[i];
+}
+
+/* Make room for one more entry, doubling the table at half full. */
+static void jm_table_reserve(void)
+{
+	struct jm_entry *old = jm_dbg.tab;
+	size_t old_cap = jm_dbg.cap, cap = old_cap ? 2 * old_cap : 4096, i;
+	size_t len = jm_large_round(cap * sizeof(*old), jm_os_page_size());
+
+	if (2 * (jm_dbg.used + 1) <= old_cap)
+		return;
+	jm_dbg.tab = len != 0 ? jm_os_map(len) : NULL;
+	if (jm_dbg.tab == NULL)
+		jm_report("checking mode: no memory for the table of %zu blocks",
+			  jm_dbg.used);
+	jm_dbg.cap = cap;
+	for (i = 0; i < old_cap; i++) {
+		if (old[i].state != JM_ENTRY_EMPTY)
+			*jm_find(old[i].addr) = old[i];
+	}
+	if (old != NULL)
+		(void)jm_os_unmap(old, jm_large_round(old_cap * sizeof(*old),
+						      jm_os_page_size()));
+}
+
+/* Record a block handed out; first check the fill of a reused one. */
+static void jm_track_alloc(const char *fn, void *p, size_t size)
+{
+	struct jm_entry *e;
+
+	jm_dbg_lock();
+	jm_table_reserve();
+	e = jm_find((uintptr_t)p);
+	if (e->state == JM_ENTRY_FREED && jm_is_small(e->size)) {
+		const unsigned char *c = p;
+		size_t usable = jm_class_size(jm_class_of_small(e->size)), i;
+
+		for (i = JM_MIN_SIZE; i < usable; i++)
+			if (c[i] != JM_FREE_FILL)
+				jm_report("%s(%zu): write after free: byte %zu of the "
+					  "block at %p was changed after that block "
+					  "of %zu bytes was freed",
+					  fn, size, i, p, e->size);
+	}
+	if (e->state == JM_ENTRY_EMPTY)
+		jm_dbg.used++;
+	e->addr = (uintptr_t)p;
+	e->size = size;
+	e->state = JM_ENTRY_LIVE;
+	jm_dbg_unlock();
+}
+
+enum jm_track_action {
+	JM_CHECK_ONLY, /* check the size given, change nothing */
+	JM_MARK_FREED, /* check, then the block is freed */
+	JM_RESIZE      /* check, then the block has new_size bytes */
+};
+
+/* Check a block given back with `size`, then do `act`. */
+static void jm_track_free(const char *fn, void *p, size_t size,
+			  enum jm_track_action act, size_t new_size)
+{
+	struct jm_entry *e;
+	size_t usable;
+
+	jm_dbg_lock();
+	e = jm_dbg.cap != 0 ? jm_find((uintptr_t)p) : NULL;
+	if (e == NULL || e->state == JM_ENTRY_EMPTY)
+		jm_report("%s(%p, %zu): the pointer was not allocated by "
+			  "jmalloc", fn, p, size);
+	if (e->state == JM_ENTRY_FREED)
+		jm_report("%s(%p, %zu): double free: the block of %zu bytes "
+			  "was already freed", fn, p, size, e->size);
+	usable = jm_usable_size(e->size, jm_os_page_size());
+	if (size < e->size || size > usable)
+		jm_report("%s(%p, %zu): wrong size: the block has %zu bytes "
+			  "(usable %zu), so the size must be from %zu to %zu",
+			  fn, p, size, e->size, usable, e->size, usable);
+	if (act == JM_MARK_FREED)
+		e->state = JM_ENTRY_FREED;
+	else if (act == JM_RESIZE)
+		e->size = new_size;
+	jm_dbg_unlock();
+}
+
+/* --- The checked entry points ---------------------------------------------- */
+
+void *jm_debug_alloc(size_t size, int zero)
+{
+	size_t usable = jm_usable_size(size, jm_os_page_size());
+	void *p;
+
+	if (usable == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (jm_is_small(size)) {
+		unsigned k = jm_class_of_small(size);
+		struct jm_block *head = jm_local_heap()->bin[k].free;
+
+		if (head != NULL)
+			JM_TOOL_OPEN(head, sizeof(*head));
+		p = jm_local_alloc(k);
+		if (p == NULL)
+			return NULL;
+		JM_TOOL_OPEN(p, usable);
+		if (jm_dbg.checking)
+			jm_track_alloc(zero ? "jmcalloc" : "jmalloc", p, size);
+		if (zero)
+			memset(p, 0, size);
+	} else {
+		p = jm_large_alloc(size);
+		if (p == NULL)
+			return NULL;
+		if (jm_dbg.checking)
+			jm_track_alloc(zero ? "jmcalloc" : "jmalloc", p, size);
+	}
+	if (jm_dbg.tools)
+		JM_TOOL_ALLOC(p, size, usable, zero);
+	return p;
+}
+
+/* Free without the checks of the table (done by the caller). */
+static void jm_debug_release(void *ptr, size_t size)
+{
+	size_t usable = jm_usable_size(size, jm_os_page_size());
+
+	if (usable == 0)
+		return; /* as jmfree(): no block has that size */
+	if (jm_is_small(size)) {
+		if (jm_dbg.checking) {
+			JM_TOOL_OPEN(ptr, usable);
+			memset(ptr, JM_FREE_FILL, usable);
+		}
+		if (jm_dbg.tools)
+			JM_TOOL_FREE(ptr, usable);
+		JM_TOOL_OPEN(ptr, sizeof(struct jm_block));
+		jm_local_free(ptr, jm_class_of_small(size));
+		JM_TOOL_CLOSE(ptr, sizeof(struct jm_block));
+	} else {
+		if (jm_dbg.tools)
+			JM_VG_FREE(ptr);
+		(void)jm_large_free(ptr, size);
+	}
+}
+
+void jm_debug_free(void *ptr, size_t size)
+{
+	int saved = errno;
+
+	if (ptr == NULL)
+		return;
+	if (jm_dbg.checking)
+		jm_track_free("jmfree", ptr, size, JM_MARK_FREED, 0);
+	jm_debug_release(ptr, size);
+	errno = saved;
+}
+
+/*
+ * Announce to checkers that the block at old is now at p (perhaps the
+ * same address) with new_size bytes, of which the first
+ * min(old_size, new_size) came along.  Memcheck's resize request needs
+ * the size it recorded, which the size given may exceed, so the block is
+ * freed and allocated again for it instead.
+ */
+static void jm_tools_moved(void *old, size_t old_size, void *p,
+			   size_t new_size, size_t usable)
+{
+	size_t keep = old_size < new_size ? old_size : new_size;
+
+	JM_VG_FREE(old);
+	JM_TOOL_ALLOC(p, new_size, usable, 0);
+	JM_VG_OPEN(p, keep);
+}
+
+void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
+{
+	size_t page = jm_os_page_size();
+	size_t usable = jm_usable_size(new_size, page);
+	size_t keep = old_size < new_size ? old_size : new_size;
+	void *p;
+
+	if (ptr == NULL)
+		return jm_debug_alloc(new_size, 0);
+	if (usable == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (jm_dbg.checking)
+		jm_track_free("jmrealloc", ptr, old_size, JM_CHECK_ONLY, 0);
+	if (usable == jm_usable_size(old_size, page) ||
+	    (!jm_is_small(old_size) && !jm_is_small(new_size))) {
+		/* The same block, or a large one remapped, as without checks. */
+		p = usable == jm_usable_size(old_size, page)
+			    ? ptr : jm_large_realloc(ptr, old_size, new_size);
+		if (p == NULL)
+			return NULL;
+		if (jm_dbg.checking) {
+			if (p == ptr) {
+				jm_track_free("jmrealloc", ptr, old_size, JM_RESIZE,
+					      new_size);
+			} else {
+				jm_track_free("jmrealloc", ptr, old_size,
+					      JM_MARK_FREED, 0);
+				jm_track_alloc("jmrealloc", p, new_size);
+			}
+		}
+		if (jm_dbg.tools)
+			jm_tools_moved(ptr, old_size, p, new_size, usable);
+		return p;
+	}
+	p = jm_debug_alloc(new_size, 0);
+	if (p == NULL)
+		return NULL;
+	/* The slack of the old block may be part of old_size. */
+	JM_TOOL_OPEN(ptr, keep);
+	memcpy(p, ptr, keep);
+	if (jm_dbg.checking)
+		jm_track_free("jmrealloc", ptr, old_size, JM_MARK_FREED, 0);
+	jm_debug_release(ptr, old_size);
+	return p;
+}

@@ -1,0 +1,51 @@
+/*
+ * debug.h - the checked path: the checking mode (JMALLOC_CHECK=1) and the
+ * announcements to memory checkers (tools.h).  When either is on, every
+ * call of the entry points takes this path; otherwise the entry points'
+ * fast paths never reach it.
+ *
+ * The switch costs the fast path nothing: jm_ctl.small_max is the bound
+ * that the entry points already compare sizes against to find large
+ * blocks.  It is 0 until the first call has read the environment, and
+ * stays 0 when the checked path is on, so that every size takes the
+ * entry points' slow branch, which then asks jm_debug_on().
+ */
+#ifndef JM_DEBUG_H
+#define JM_DEBUG_H
+
+#include <stddef.h>
+
+#include "common.h"
+
+struct jm_ctl {
+	size_t small_max; /* JM_SMALL_MAX, or 0: see above */
+	int state;	  /* JM_CTL_* */
+};
+
+#define JM_CTL_UNSET 0	  /* environment not read yet */
+#define JM_CTL_FAST 1	  /* no checks, no checker */
+#define JM_CTL_CHECKED 2  /* the checked path */
+
+extern struct jm_ctl jm_ctl JM_HIDDEN;
+
+/* Read the environment (once) and set jm_ctl; returns 1 when the checked
+ * path is on. */
+int jm_debug_init(void) JM_HIDDEN;
+
+/* 1 when calls must take the checked path (reads the environment on the
+ * first call). */
+static inline int jm_debug_on(void)
+{
+	int state = __atomic_load_n(&jm_ctl.state, __ATOMIC_ACQUIRE);
+
+	if (JM_UNLIKELY(state == JM_CTL_UNSET))
+		return jm_debug_init();
+	return state == JM_CTL_CHECKED;
+}
+
+/* The checked versions of the entry points. */
+void *jm_debug_alloc(size_t size, int zero) JM_HIDDEN;
+void jm_debug_free(void *ptr, size_t size) JM_HIDDEN;
+void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+
+#endif /* JM_DEBUG_H */

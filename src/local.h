@@ -1,0 +1,70 @@
+/*
+ * local.h - which heap serves the calling thread, and what happens when
+ * one of its free lists runs empty or past its limit.  Two builds:
+ *
+ *  threads (default): each thread has a heap of its own, reached through
+ *  one initial-exec TLS pointer; surplus blocks go to a shared pool in
+ *  batches and empty lists refill from it (thread.c).
+ *
+ *  --disable-threads: one heap for the process, no TLS, no locks
+ *  (single.c).
+ *
+ * The fast paths in the entry points need neither a lock nor an atomic
+ * operation: pop or push on the local heap, with `count` kept against the
+ * bin's `limit`.
+ */
+#ifndef JM_LOCAL_H
+#define JM_LOCAL_H
+
+#include "common.h"
+#include "heap.h"
+
+#if JM_THREADS
+/* The calling thread's heap; until the thread first needs one, a shared
+ * empty heap whose limits of 0 send every call to the slow paths. */
+extern __thread struct jm_heap *jm_tls_heap
+	__attribute__((tls_model("initial-exec"))) JM_HIDDEN;
+
+static inline struct jm_heap *jm_local_heap(void)
+{
+	return jm_tls_heap;
+}
+#else
+extern struct jm_heap jm_single_heap JM_HIDDEN;
+
+static inline struct jm_heap *jm_local_heap(void)
+{
+	return &jm_single_heap;
+}
+#endif
+
+/* A block of class k for heap h, whose free list of k is empty: carved,
+ * or taken from elsewhere.  NULL with errno ENOMEM. */
+void *jm_local_refill(struct jm_heap *h, unsigned k) JM_HIDDEN;
+
+/* Free block p of class k into heap h, whose list of k is at its limit. */
+void jm_local_overflow(struct jm_heap *h, void *p, unsigned k) JM_HIDDEN;
+
+/* A block of class k for the calling thread, or NULL with errno ENOMEM. */
+static inline void *jm_local_alloc(unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+	void *p = jm_heap_pop(h, k);
+
+	if (JM_UNLIKELY(p == NULL))
+		p = jm_local_refill(h, k);
+	return p;
+}
+
+/* Give back a block of class k from the calling thread. */
+static inline void jm_local_free(void *p, unsigned k)
+{
+	struct jm_heap *h = jm_local_heap();
+
+	if (JM_UNLIKELY(h->bin[k].count >= h->bin[k].limit))
+		jm_local_overflow(h, p, k);
+	else
+		jm_heap_push(h, p, k);
+}
+
+#endif /* JM_LOCAL_H */

@@ -1,0 +1,258 @@
+/*
+ * thread.c - per-thread heaps for the default build.
+ *
+ * Each thread allocates and frees through a heap of its own, reached
+ * through an initial-exec TLS pointer.  A heap keeps at most
+ * 2 * jm_batch_count(k) free blocks of class k; the free that would pass
+ * that bound moves the older jm_batch_count(k) of them, as one batch, to
+ * the pool shared by all threads.  A thread whose list of a class is empty
+ * carves from its span of that class, else takes a batch from the pool,
+ * else takes a new span from the pool's memory.  So memory that one thread
+ * frees and another allocates (producer/consumer) circulates through the
+ * pool instead of piling up.
+ *
+ * When a thread exits, its free blocks, the unused rest of its spans and
+ * its heap go back to the pool.  The pool is guarded by one mutex, which
+ * pthread_atfork handlers hold across fork(), so that the child may go on
+ * allocating.
+ */
+#include "config.h"
+
+#include "local.h"
+
+#if JM_THREADS
+#include <errno.h>
+#include <pthread.h>
+
+/* A batch in the pool: a NULL-terminated list of blocks whose first block
+ * also links the next batch. */
+struct jm_batch {
+	struct jm_block *list; /* the first block's own list link */
+	struct jm_batch *next;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_batch) <= JM_MIN_SIZE,
+		 "a batch link fits in the smallest block");
+/* A thread's heap, and the link that keeps it for reuse after the thread
+ * exits.  Carved from the pool's memory, never from blocks the program
+ * freed, so that its bytes never meet the program's. */
+struct jm_thread_heap {
+	struct jm_heap heap; /* first: jm_tls_heap points here */
+	struct jm_thread_heap *next;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_thread_heap) <= JM_SMALL_MAX,
+		 "a heap fits in a block");
+
+static struct {
+	pthread_mutex_t lock;
+	struct jm_heap heap; /* arenas, spare spans, heaps, odd blocks */
+	struct jm_batch *batches[JM_NCLASSES]; /* full batches per class */
+	struct jm_thread_heap *heaps;	       /* heaps of exited threads */
+	pthread_key_t key;   /* destructor: jm_thread_exit */
+	int key_ok;
+} jm_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pthread_once_t jm_once = PTHREAD_ONCE_INIT;
+
+/* Never written: every bin empty, every limit 0. */
+static struct jm_heap jm_empty_heap;
+
+__thread struct jm_heap *jm_tls_heap __attribute__((tls_model("initial-exec"))) =
+	&jm_empty_heap;
+
+/* Blocks in a batch of class k: 64 KiB worth, 1 to 256 blocks. */
+static uint32_t jm_batch_count(unsigned k)
+{
+	size_t n = JM_SPAN_SIZE / jm_class_size(k);
+
+	if (n > 256)
+		return 256;
+	return n == 0 ? 1 : (uint32_t)n;
+}
+
+static void jm_pool_lock(void)
+{
+	(void)pthread_mutex_lock(&jm_pool.lock);
+}
+
+static void jm_pool_unlock(void)
+{
+	(void)pthread_mutex_unlock(&jm_pool.lock);
+}
+
+static void jm_fork_prepare(void)
+{
+	jm_pool_lock();
+}
+
+static void jm_fork_parent(void)
+{
+	jm_pool_unlock();
+}
+
+static void jm_fork_child(void)
+{
+	/* Only the forking thread lives on; the lock it held is free again. */
+	(void)pthread_mutex_init(&jm_pool.lock, NULL);
+}
+
+static void jm_thread_exit(void *arg);
+
+static void jm_thread_once(void)
+{
+	jm_pool.key_ok = pthread_key_create(&jm_pool.key, jm_thread_exit) == 0;
+	(void)pthread_atfork(jm_fork_prepare, jm_fork_parent, jm_fork_child);
+}
+
+/* Give the calling thread a heap of its own; NULL with errno ENOMEM. */
+static struct jm_heap *jm_thread_heap_create(void)
+{
+	struct jm_thread_heap *th;
+	struct jm_heap *h;
+	unsigned k;
+
+	(void)pthread_once(&jm_once, jm_thread_once);
+	jm_pool_lock();
+	th = jm_pool.heaps;
+	if (th != NULL)
+		jm_pool.heaps = th->next;
+	else
+		th = jm_heap_carve(&jm_pool.heap,
+				   jm_class_of(sizeof(struct jm_thread_heap)));
+	jm_pool_unlock();
+	if (th == NULL)
+		return NULL;
+	h = &th->heap;
+	/* No region of its own: spans come from the pool's memory, which
+	 * is fresh from the system. */
+	jm_heap_init_region(h, NULL, 0, 1);
+	for (k = 0; k < JM_NCLASSES; k++)
+		h->bin[k].limit = 2 * jm_batch_count(k);
+	if (jm_pool.key_ok)
+		(void)pthread_setspecific(jm_pool.key, h);
+	jm_tls_heap = h;
+	return h;
+}
+
+/* With the pool locked: put n blocks, head to tail (NULL: not known),
+ * into the pool. */
+static void jm_pool_put(unsigned k, struct jm_block *head,
+			struct jm_block *tail, uint32_t n)
+{
+	if (n == 0)
+		return;
+	if (n == jm_batch_count(k)) {
+		struct jm_batch *b = (struct jm_batch *)head;
+
+		JM_TOOL_OPEN(b, sizeof(*b));
+		b->next = jm_pool.batches[k];
+		JM_TOOL_CLOSE(b, sizeof(*b));
+		jm_pool.batches[k] = b;
+	} else {
+		if (tail == NULL) {
+			struct jm_block *next;
+
+			for (tail = head;; tail = next) {
+				JM_TOOL_OPEN(tail, sizeof(*tail));
+				next = tail->next;
+				JM_TOOL_CLOSE(tail, sizeof(*tail));
+				if (next == NULL)
+					break;
+			}
+		}
+		jm_heap_push_list(&jm_pool.heap, k, head, tail, n);
+	}
+}
+
+void *jm_local_refill(struct jm_heap *h, unsigned k)
+{
+	struct jm_batch *b;
+	void *p;
+
+	if (JM_UNLIKELY(h == &jm_empty_heap)) {
+		h = jm_thread_heap_create();
+		if (h == NULL)
+			return NULL;
+	}
+	p = jm_heap_bump(h, k);
+	if (p != NULL)
+		return p;
+
+	jm_pool_lock();
+	b = jm_pool.batches[k];
+	if (b != NULL) {
+		struct jm_block *head = (struct jm_block *)b;
+
+		JM_TOOL_OPEN(b, sizeof(*b));
+		jm_pool.batches[k] = b->next;
+		JM_TOOL_CLOSE(b, sizeof(*b));
+		h->bin[k].free = head;
+		h->bin[k].count = jm_batch_count(k);
+	} else if (jm_pool.heap.bin[k].count > 0) {
+		struct jm_block *head, *tail;
+		uint32_t n;
+
+		head = jm_heap_take(&jm_pool.heap, k, jm_batch_count(k), &n, &tail);
+		jm_heap_push_list(h, k, head, tail, n);
+	} else if (jm_heap_give_span(&jm_pool.heap, h, k) != 0) {
+		jm_pool_unlock();
+		return NULL;
+	}
+	jm_pool_unlock();
+	if (h->bin[k].free != NULL) {
+		JM_TOOL_OPEN(h->bin[k].free, sizeof(struct jm_block));
+		return jm_heap_pop(h, k);
+	}
+	return jm_heap_bump(h, k);
+}
+
+void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
+{
+	struct jm_block *rest;
+	uint32_t n;
+
+	if (JM_UNLIKELY(h == &jm_empty_heap)) {
+		h = jm_thread_heap_create();
+		if (h == NULL) {
+			/* No heap to be had: the block goes to the pool. */
+			jm_pool_lock();
+			jm_heap_push(&jm_pool.heap, p, k);
+			jm_pool_unlock();
+			return;
+		}
+	}
+	if (h->bin[k].count >= h->bin[k].limit) {
+		/* Keep the newest blocks, which are warm in this cache. */
+		rest = jm_heap_split(h, k, h->bin[k].limit - jm_batch_count(k), &n);
+		jm_pool_lock();
+		jm_pool_put(k, rest, NULL, n);
+		jm_pool_unlock();
+	}
+	jm_heap_push(h, p, k);
+}
+
+/* Thread exit: everything the heap holds goes back to the pool. */
+static void jm_thread_exit(void *arg)
+{
+	struct jm_thread_heap *th = arg;
+	struct jm_heap *h = &th->heap;
+	unsigned k;
+
+	jm_tls_heap = &jm_empty_heap;
+	jm_pool_lock();
+	for (k = 0; k < JM_NCLASSES; k++) {
+		while (h->bin[k].count > 0) {
+			struct jm_block *head, *tail;
+			uint32_t n;
+
+			head = jm_heap_take(h, k, jm_batch_count(k), &n, &tail);
+			jm_pool_put(k, head, tail, n);
+		}
+		jm_heap_return_span(h, &jm_pool.heap, k);
+	}
+	th->next = jm_pool.heaps;
+	jm_pool.heaps = th;
+	jm_pool_unlock();
+}
+#endif /* JM_THREADS */

@@ -1,0 +1,325 @@
+/* check_debug.c - the checking mode (JMALLOC_CHECK=1): each misuse stops
+ * the program with one line naming the function, the address, the size
+ * given and the size the block has; correct use goes on undisturbed. */
+#include "config.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jmalloc.h"
+
+#define MiB ((size_t)1 << 20)
+
+/*
+ * Run `misuse` in a child whose stderr goes to a pipe; the child must be
+ * stopped by SIGABRT after writing exactly one line, which is returned in
+ * `line` (without its newline).
+ */
+static void expect_abort(void (*misuse)(char *expect, size_t len),
+			 const char *what)
+{
+	char expect[256] = "", line[512];
+	int fd[2], status;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(fd[0]);
+		/* The expected line goes first, through the pipe, then the
+		 * library's own on stderr, the same pipe. */
+		dup2(fd[1], STDERR_FILENO);
+		misuse(expect, sizeof(expect));
+		_exit(0); /* not stopped: the check failed */
+	}
+	close(fd[1]);
+	while ((n = read(fd[0], line + got, sizeof(line) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd[0]);
+	line[got] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+		      "%s: the program was not stopped by SIGABRT (status %d)",
+		      what, status);
+	/* "EXPECT\n" then "jmalloc: ...\n" */
+	{
+		char *nl = strchr(line, '\n');
+
+		ck_assert_msg(nl != NULL, "%s: no output", what);
+		*nl = '\0';
+		ck_assert_msg(strstr(nl + 1, line) != NULL,
+			      "%s: message\n  %s\nlacks\n  %s", what, nl + 1, line);
+		ck_assert_msg(strncmp(nl + 1, "jmalloc: ", 9) == 0,
+			      "%s: message does not start with 'jmalloc: '", what);
+		ck_assert_msg(strchr(nl + 1, '\n') != NULL &&
+				      strchr(nl + 1, '\n')[1] == '\0',
+			      "%s: not exactly one line: %s", what, nl + 1);
+	}
+}
+
+/* Send the part of the message the test expects, as the first line. */
+static void say(char *expect, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(char *expect, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(expect, len, fmt, ap);
+	va_end(ap);
+	dprintf(STDERR_FILENO, "%s\n", expect);
+}
+
+static void free_too_small(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable 128)", p);
+	jmfree(p, 50);
+}
+
+static void free_too_large(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	say(e, len, "jmfree(%p, 129): wrong size: the block has 100 bytes (usable 128)", p);
+	jmfree(p, 129);
+}
+
+static void free_large_wrong_size(char *e, size_t len)
+{
+	void *p = jmalloc(3 * MiB);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	say(e, len, "jmfree(%p, %zu): wrong size: the block has %zu bytes (usable %zu)",
+	    p, 2 * MiB, 3 * MiB, 3 * MiB + (page - (3 * MiB) % page) % page);
+	jmfree(p, 2 * MiB);
+}
+
+static void free_foreign_pointer(char *e, size_t len)
+{
+	static char not_ours[64];
+
+	say(e, len, "jmfree(%p, 64): the pointer was not allocated by jmalloc",
+	    (void *)not_ours);
+	jmfree(not_ours, 64);
+}
+
+static void free_interior_pointer(char *e, size_t len)
+{
+	char *p = jmalloc(256);
+
+	say(e, len, "jmfree(%p, 16): the pointer was not allocated by jmalloc",
+	    (void *)(p + 16));
+	jmfree(p + 16, 16);
+}
+
+static void free_twice(char *e, size_t len)
+{
+	void *p = jmalloc(40);
+
+	jmfree(p, 40);
+	say(e, len, "jmfree(%p, 40): double free: the block of 40 bytes was already freed", p);
+	jmfree(p, 40);
+}
+
+static void free_large_twice(char *e, size_t len)
+{
+	void *p = jmalloc(2 * MiB);
+
+	jmfree(p, 2 * MiB);
+	say(e, len, "jmfree(%p, %zu): double free: the block of %zu bytes",
+	    p, 2 * MiB, 2 * MiB);
+	jmfree(p, 2 * MiB);
+}
+
+static void realloc_wrong_size(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	say(e, len, "jmrealloc(%p, 10): wrong size: the block has 100 bytes (usable 128)", p);
+	p = jmrealloc(p, 10, 5000);
+}
+
+static void realloc_after_free(char *e, size_t len)
+{
+	void *p = jmalloc(300);
+
+	jmfree(p, 300);
+	say(e, len, "jmrealloc(%p, 300): double free: the block of 300 bytes", p);
+	p = jmrealloc(p, 300, 20);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+static void write_after_free(char *e, size_t len)
+{
+	unsigned char *p = jmalloc(100);
+
+	jmfree(p, 100);
+	p[50] = 1; /* the bug */
+	say(e, len, "jmalloc(120): write after free: byte 50 of the block at %p "
+	    "was changed after that block of 100 bytes was freed", (void *)p);
+	p = jmalloc(120); /* the same class: the same block comes back */
+}
+#endif
+
+START_TEST(test_debug_free_too_small_size)
+{
+	expect_abort(free_too_small, "jmfree with a size below the request");
+}
+END_TEST
+
+START_TEST(test_debug_free_too_large_size)
+{
+	expect_abort(free_too_large, "jmfree with a size above the usable size");
+}
+END_TEST
+
+START_TEST(test_debug_free_large_block_wrong_size)
+{
+	expect_abort(free_large_wrong_size, "jmfree of a large block, wrong size");
+}
+END_TEST
+
+START_TEST(test_debug_free_foreign_pointer)
+{
+	expect_abort(free_foreign_pointer, "jmfree of a pointer not from jmalloc");
+}
+END_TEST
+
+START_TEST(test_debug_free_interior_pointer)
+{
+	expect_abort(free_interior_pointer, "jmfree of a pointer into a block");
+}
+END_TEST
+
+START_TEST(test_debug_double_free)
+{
+	expect_abort(free_twice, "double free");
+}
+END_TEST
+
+START_TEST(test_debug_double_free_large)
+{
+	expect_abort(free_large_twice, "double free of a large block");
+}
+END_TEST
+
+START_TEST(test_debug_realloc_wrong_size)
+{
+	expect_abort(realloc_wrong_size, "jmrealloc with a wrong old size");
+}
+END_TEST
+
+START_TEST(test_debug_realloc_after_free)
+{
+	expect_abort(realloc_after_free, "jmrealloc of a freed block");
+}
+END_TEST
+
+#if !defined(__SANITIZE_ADDRESS__)
+START_TEST(test_debug_write_after_free)
+{
+	expect_abort(write_after_free, "write after free");
+}
+END_TEST
+#endif
+
+/* Correct use, with every size the contract allows on free, is never
+ * stopped, and contents survive. */
+START_TEST(test_debug_correct_use_passes)
+{
+	uint64_t x = 77;
+	enum { N = 200 };
+	unsigned char *p[N] = { 0 };
+	size_t size[N];
+	int i, round;
+
+	for (round = 0; round < 50; round++) {
+		for (i = 0; i < N; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (p[i] == NULL) {
+				size[i] = (size_t)(x % 5000);
+				if (x % 97 == 0)
+					size[i] += 2 * MiB;
+				p[i] = (x & 1) ? jmalloc(size[i]) : jmcalloc(1, size[i]);
+				ck_assert_ptr_nonnull(p[i]);
+				memset(p[i], i, size[i]);
+			} else if (x % 3 == 0) {
+				size_t n = (size_t)(x >> 20) % 3000;
+				size_t keep = n < size[i] ? n : size[i];
+				size_t j;
+
+				p[i] = jmrealloc(p[i], size[i], n);
+				ck_assert_ptr_nonnull(p[i]);
+				for (j = 0; j < keep; j++)
+					if (p[i][j] != (unsigned char)i)
+						ck_abort_msg("jmrealloc lost byte %zu", j);
+				size[i] = n;
+				memset(p[i], i, n);
+			} else {
+				/* Any size from the request to the usable size. */
+				size_t g = jmalloc_good_size(size[i]);
+
+				jmfree(p[i], size[i] + (size_t)(x >> 33) % (g - size[i] + 1));
+				p[i] = NULL;
+			}
+		}
+	}
+	for (i = 0; i < N; i++)
+		jmfree(p[i], size[i]);
+	jmfree(NULL, 12345);
+}
+END_TEST
+
+static Suite *debug_suite(void)
+{
+	Suite *s = suite_create("debug");
+	TCase *tc = tcase_create("Checking");
+
+	tcase_add_test(tc, test_debug_free_too_small_size);
+	tcase_add_test(tc, test_debug_free_too_large_size);
+	tcase_add_test(tc, test_debug_free_large_block_wrong_size);
+	tcase_add_test(tc, test_debug_free_foreign_pointer);
+	tcase_add_test(tc, test_debug_free_interior_pointer);
+	tcase_add_test(tc, test_debug_double_free);
+	tcase_add_test(tc, test_debug_double_free_large);
+	tcase_add_test(tc, test_debug_realloc_wrong_size);
+	tcase_add_test(tc, test_debug_realloc_after_free);
+#if !defined(__SANITIZE_ADDRESS__)
+	/* Built with AddressSanitizer, the write itself is reported first
+	 * (see tests/checkers.sh). */
+	tcase_add_test(tc, test_debug_write_after_free);
+#endif
+	tcase_add_test(tc, test_debug_correct_use_passes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	/* Before the first call: the library reads it once. */
+	setenv("JMALLOC_CHECK", "1", 1);
+	sr = srunner_create(debug_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
