@@ -146,6 +146,7 @@ struct result {
 	char failure[64]; /* why a run failed, "" if none did */
 	int skipped;	  /* not run: failed the thread probe */
 	double ir;	  /* callgrind: instructions per op, <0 none */
+	int ir_checked;	  /* callgrind: jmalloc took its checked path */
 };
 
 struct work {
@@ -1093,9 +1094,13 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 
 /* --- Instruction counts ----------------------------------------------------------- */
 
-/* Instructions per op of one callgrind run, or -1. */
+/*
+ * Instructions per op of one callgrind run, or -1.  *checked is set when
+ * libjmalloc ran its checked path: a build with Valgrind client requests
+ * takes it whenever it runs under any Valgrind tool.
+ */
 static double callgrind_once(const char *runner, const struct work *w,
-			     uint64_t n)
+			     uint64_t n, int *checked)
 {
 	char *out = xasprintf("%s/callgrind.out", tmp_dir), line[512];
 	char num[3][24], *rv[16], *v[32], *outopt, res[512];
@@ -1128,9 +1133,12 @@ static double callgrind_once(const char *runner, const struct work *w,
 		free(out);
 		return -1;
 	}
+	*checked = 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (strncmp(line, "totals:", 7) == 0 || strncmp(line, "summary:", 8) == 0)
 			total = strtod(strchr(line, ':') + 1, NULL);
+		if (strncmp(line, "fn=", 3) == 0 && strstr(line, " jm_debug_alloc") != NULL)
+			*checked = 1;
 	}
 	fclose(f);
 	unlink(out);
@@ -1152,7 +1160,7 @@ static uint64_t cg_replay_n(void)
 static int run_callgrind(void)
 {
 	char *none = xasprintf("%s/bench-none", self_dir);
-	int wi, i, failures = 0;
+	int wi, i, failures = 0, checked;
 
 	if (*BENCH_VALGRIND == '\0') {
 		fprintf(stderr, "bench: no valgrind found by configure: no instruction counts\n");
@@ -1169,9 +1177,10 @@ static int run_callgrind(void)
 		if (w->kind == K_THREADS)
 			continue;
 		if (w->kind == K_LOOP && access(none, X_OK) == 0)
-			w->ir_none = callgrind_once(none, w, n);
+			w->ir_none = callgrind_once(none, w, n, &checked);
 		for (i = 0; i < nallocs; i++) {
-			w->res[i].ir = callgrind_once(allocs[i].path, w, n);
+			w->res[i].ir = callgrind_once(allocs[i].path, w, n,
+						      &w->res[i].ir_checked);
 			if (w->res[i].ir < 0) {
 				failures++;
 				fprintf(stderr, "\n  %s %s: callgrind run failed",
@@ -1187,7 +1196,7 @@ static int run_callgrind(void)
 
 static void print_callgrind(FILE *out)
 {
-	int ri = ref_index(), wi, i, any = 0;
+	int ri = ref_index(), wi, i, any = 0, checked = 0;
 
 	for (wi = 0; wi < nworks; wi++)
 		any |= works[wi].kind != K_THREADS;
@@ -1225,17 +1234,24 @@ static void print_callgrind(FILE *out)
 					fprintf(out, " %10s", "failed");
 					continue;
 				}
-				fprintf(out, " %10.1f", v);
+				if (w->res[i].ir_checked)
+					checked = 1;
+				fprintf(out, " %9.1f%s", v, w->res[i].ir_checked ? "*" : " ");
 				if (i != ri && (best < 0 || v < best))
 					best = v;
 			}
 			if (strcmp(allocs[ri].name, REF) == 0 && best > 0 &&
-			    w->res[ri].ir >= 0)
+			    w->res[ri].ir >= 0 && !w->res[ri].ir_checked)
 				fprintf(out, "  %.2f",
 					(w->res[ri].ir - (net ? base : 0)) / best);
 			fputc('\n', out);
 		}
 	}
+	if (checked)
+		fprintf(out, "* libjmalloc took its checked path: this build has "
+			     "Valgrind client requests, and under any Valgrind tool\n"
+			     "  it checks every call.  Configure with --disable-valgrind "
+			     "to count the instructions of its fast path.\n");
 }
 
 /* --- record -------------------------------------------------------------------------------- */
