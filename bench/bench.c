@@ -812,8 +812,8 @@ static void print_header(FILE *f, const char *date, const char *machine,
 	fprintf(f, "%s\n", br);
 	fprintf(f, "%d rounds, the allocators interleaved, each run in a process "
 		   "of its own; median [min - max] ns per op; peak RSS of the "
-		   "measured phase above the RSS at its start; x%s = allocator / "
-		   "%s\n", opt_rounds, REF, REF);
+		   "measured phase above the RSS at its start; ratio = allocator / "
+		   "%s\n", opt_rounds, REF);
 }
 
 static void print_long(FILE *f, const char *date, const char *machine)
@@ -822,8 +822,8 @@ static void print_long(FILE *f, const char *date, const char *machine)
 
 	print_header(f, date, machine, 0);
 	fprintf(f, "\n%-16s %-9s %9s %21s %7s %10s %7s\n", "workload",
-		"allocator", "ns/op", "[min - max]", "x" REF, "peak MiB",
-		"x" REF);
+		"allocator", "ns/op", "[min - max]", "ratio", "peak MiB",
+		"ratio");
 	for (wi = 0; wi < nworks; wi++) {
 		struct work *w = &works[wi];
 		const struct result *ref = &w->res[ri];
@@ -1148,12 +1148,12 @@ static double callgrind_once(const char *runner, const struct work *w,
 
 static uint64_t cg_loop_n(void)
 {
-	return opt_quick ? 200000 : 1000000;
+	return opt_quick ? 200000 : 500000;
 }
 
 static uint64_t cg_replay_n(void)
 {
-	return opt_quick ? 300000 : 2000000;
+	return opt_quick ? 300000 : 1000000;
 }
 
 /* Count instructions for each single-threaded workload; failures. */

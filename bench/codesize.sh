@@ -88,7 +88,7 @@ report() {
 	*) return 0 ;;
 	esac
 	printf '#include "jmalloc.h"\nint main(void)\n{\n\tvoid *p = jmalloc(100);\n\n\tjmfree(p, 100);\n\treturn p == 0;\n}\n' >"$tmp/use.c"
-	"$NM" "$2" | awk 'NF >= 2 { print $NF }' | sort -u >"$tmp/names"
+	"$NM" --defined-only "$2" | awk 'NF >= 3 { print $NF }' | sort -u >"$tmp/names"
 	if $cc -Os -I"$3" -o "$tmp/use" "$tmp/use.c" "$2" -Wl,--gc-sections 2>"$tmp/link.log"; then
 		echo "  linked into a program that calls jmalloc and jmfree only (--gc-sections):"
 		symbols "$tmp/use" "$tmp/names"
@@ -117,11 +117,12 @@ main() {
 	opts="--disable-shared"
 	help=$("$top_srcdir/configure" --help=short)
 	for o in $SMALLEST_OPTIONS; do
+		# configure --help names an option by its non-default form.
 		case $help in
-		*"$o"*) opts="$opts $o" ;;
+		*"able-${o#--*able-}"*) opts="$opts $o" ;;
 		esac
 	done
-	opts="$opts ${JM_SMALLEST_CONFIGURE_FLAGS:-}"
+	opts="$opts${JM_SMALLEST_CONFIGURE_FLAGS:+ $JM_SMALLEST_CONFIGURE_FLAGS}"
 	small_cflags="-Os -ffunction-sections -fdata-sections"
 	# A clean copy of the sources (the tree at hand may be configured).
 	if make -C "$top_builddir" -s distdir distdir="$tmp/src" >"$tmp/dist.log" 2>&1 &&
