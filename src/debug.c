@@ -181,12 +181,19 @@ static void jm_track_alloc(const char *fn, void *p, size_t size)
 		const unsigned char *c = p;
 		size_t usable = jm_class_size(jm_class_of_small(e->size)), i;
 
-		for (i = JM_MIN_SIZE; i < usable; i++)
-			if (c[i] != JM_FREE_FILL)
-				jm_report("%s(%zu): write after free: byte %zu of the "
-					  "block at %p was changed after that block "
-					  "of %zu bytes was freed",
-					  fn, size, i, p, e->size);
+		/* All bytes equal the fill iff the first does and each equals
+		 * the next; memcmp finds a change fast, then find its byte. */
+		if (usable > JM_MIN_SIZE &&
+		    (c[JM_MIN_SIZE] != JM_FREE_FILL ||
+		     memcmp(c + JM_MIN_SIZE, c + JM_MIN_SIZE + 1,
+			    usable - JM_MIN_SIZE - 1) != 0)) {
+			for (i = JM_MIN_SIZE; c[i] == JM_FREE_FILL; i++)
+				;
+			jm_report("%s(%zu): write after free: byte %zu of the "
+				  "block at %p was changed after that block "
+				  "of %zu bytes was freed",
+				  fn, size, i, p, e->size);
+		}
 	}
 	if (e->state == JM_ENTRY_EMPTY)
 		jm_dbg.used++;

@@ -111,7 +111,7 @@ void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, unsigned k)
 	struct jm_bin *b = &h->bin[k];
 
 	if (b->left >= jm_class_size(k)) {
-		struct jm_spare *s = (struct jm_spare *)b->bump;
+		struct jm_spare *s = (void *)b->bump;
 
 		s->next = to->spare[k];
 		s->len = b->left;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jmalloc.h"
+#include "testutil.h"
 
 #define MiB ((size_t)1 << 20)
 
@@ -312,14 +313,7 @@ static Suite *debug_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	/* Before the first call: the library reads it once. */
 	setenv("JMALLOC_CHECK", "1", 1);
-	sr = srunner_create(debug_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(debug_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "heap.h"
+#include "testutil.h"
 
 #define REGION_SIZE ((size_t)1 << 20)
 
@@ -314,11 +315,5 @@ static Suite *heap_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(heap_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(heap_suite());
 }

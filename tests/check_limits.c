@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jmalloc.h"
+#include "testutil.h"
 
 #define MiB ((size_t)1 << 20)
 
@@ -307,11 +308,5 @@ static Suite *limits_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(limits_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(limits_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "sizeclass.h"
+#include "testutil.h"
 
 #define PAGE ((size_t)4096)
 
@@ -153,11 +154,5 @@ static Suite *sizeclass_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sizeclass_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(sizeclass_suite());
 }

@@ -99,7 +99,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(mode, "leak") == 0) {
+		/* Not the first block of the process: an arena can be mapped
+		 * right after the dynamic loader's own memory, whose end
+		 * pointer then equals the arena's first block. */
+		void *first = jmalloc(100);
+
 		leak_one();
+		jmfree(first, 100);
 		return scrub();
 	}
 	p = jmalloc(100);

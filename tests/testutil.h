@@ -2,7 +2,9 @@
 #ifndef JM_TESTUTIL_H
 #define JM_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #ifdef HAVE_VALGRIND
 #include <valgrind/valgrind.h>
@@ -35,6 +37,18 @@ static inline int checker_watching(void)
 static inline size_t writable_size(size_t size)
 {
 	return checker_watching() ? size : jmalloc_good_size(size);
+}
+
+/* Run a suite; the exit status for main(). */
+static inline int run_suite(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 #endif /* JM_TESTUTIL_H */
