@@ -1096,8 +1096,8 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 
 /*
  * Instructions per op of one callgrind run, or -1.  *checked is set when
- * libjmalloc ran its checked path: a build with Valgrind client requests
- * takes it whenever it runs under any Valgrind tool.
+ * libjmalloc ran its checked path (JMALLOC_CHECK=1), whose counts say
+ * nothing of the fast path.
  */
 static double callgrind_once(const char *runner, const struct work *w,
 			     uint64_t n, int *checked)
@@ -1248,10 +1248,10 @@ static void print_callgrind(FILE *out)
 		}
 	}
 	if (checked)
-		fprintf(out, "* libjmalloc took its checked path: this build has "
-			     "Valgrind client requests, and under any Valgrind tool\n"
-			     "  it checks every call.  Configure with --disable-valgrind "
-			     "to count the instructions of its fast path.\n");
+		fprintf(out, "* libjmalloc took its checked path (JMALLOC_CHECK=1 "
+			     "in the environment, or a build that takes it under\n"
+			     "  this tool): these counts are of the checks, not of "
+			     "the fast path.\n");
 }
 
 /* --- record -------------------------------------------------------------------------------- */
