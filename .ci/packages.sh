@@ -112,8 +112,10 @@ lib_deb=$deb/libjmalloc1_${debver}_$arch.deb
 
 log "lintian -EviIL +pedantic"
 # Tags at info, pedantic and experimental level are printed, not fatal;
-# overrides (O:) carry their reason in debian/*.lintian-overrides.
-lintian -EviIL +pedantic --show-overrides --fail-on error,warning "$changes" >"$deb/lintian.txt" 2>&1 || {
+# overrides (O:) carry their reason in debian/*.lintian-overrides.  (With
+# --show-overrides, --fail-on counts overridden tags too: the tags are
+# judged below instead.)
+lintian -EviIL +pedantic --show-overrides --fail-on none "$changes" >"$deb/lintian.txt" 2>&1 || {
 	cat "$deb/lintian.txt"
 	die "lintian failed"
 }
