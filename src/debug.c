@@ -248,8 +248,8 @@ void *jm_debug_alloc(size_t size, int zero)
 		return NULL;
 	}
 	if (jm_is_small(size)) {
-		unsigned k = jm_class_of_small(size);
-		struct jm_block *head = jm_local_heap()->bin[k].free;
+		size_t k = jm_class_of_small(size);
+		struct jm_block *head = jm_local_heap()->free[k];
 
 		if (head != NULL)
 			JM_TOOL_OPEN(head, sizeof(*head));

@@ -42,7 +42,7 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
  */
 static void jm_heap_retire_region(struct jm_heap *h)
 {
-	unsigned k = JM_NCLASSES;
+	size_t k = JM_NCLASSES;
 
 	while (k-- > 0) {
 		size_t sz = jm_class_size(k);
@@ -58,10 +58,10 @@ static void jm_heap_retire_region(struct jm_heap *h)
 }
 
 /*
- * Cut a span for class k out of h and make it bin b's: a spare span of
+ * Cut a span for class k out of h and make it `to`'s: a spare span of
  * that class, else the region, else a new arena.  0, or -1 with ENOMEM.
  */
-static int jm_heap_cut_span(struct jm_heap *h, unsigned k, struct jm_bin *b)
+static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
 {
 	size_t sz = jm_class_size(k);
 	size_t span = sz > JM_SPAN_SIZE ? sz : JM_SPAN_SIZE;
@@ -69,8 +69,8 @@ static int jm_heap_cut_span(struct jm_heap *h, unsigned k, struct jm_bin *b)
 
 	if (s != NULL) {
 		h->spare[k] = s->next;
-		b->bump = (char *)s;
-		b->left = s->len;
+		to->bump[k] = (char *)s;
+		to->left[k] = s->len;
 		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
 		return 0;
 	}
@@ -94,39 +94,38 @@ static int jm_heap_cut_span(struct jm_heap *h, unsigned k, struct jm_bin *b)
 			h->fresh_zero = 1;
 		}
 	}
-	b->bump = h->region;
-	b->left = span;
+	to->bump[k] = h->region;
+	to->left[k] = span;
 	h->region_left -= span;
 	h->region = h->region_left != 0 ? h->region + span : NULL;
 	return 0;
 }
 
-int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, unsigned k)
+int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, size_t k)
 {
-	return jm_heap_cut_span(from, k, &to->bin[k]);
+	return jm_heap_cut_span(from, k, to);
 }
 
-void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, unsigned k)
+void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, size_t k)
 {
-	struct jm_bin *b = &h->bin[k];
 
-	if (b->left >= jm_class_size(k)) {
-		struct jm_spare *s = (void *)b->bump;
+	if (h->left[k] >= jm_class_size(k)) {
+		struct jm_spare *s = (void *)h->bump[k];
 
 		s->next = to->spare[k];
-		s->len = b->left;
+		s->len = h->left[k];
 		to->spare[k] = s;
 	}
-	b->bump = NULL;
-	b->left = 0;
+	h->bump[k] = NULL;
+	h->left[k] = 0;
 }
 
-void *jm_heap_carve(struct jm_heap *h, unsigned k)
+void *jm_heap_carve(struct jm_heap *h, size_t k)
 {
 	void *p = jm_heap_bump(h, k);
 
 	if (p == NULL) {
-		if (jm_heap_cut_span(h, k, &h->bin[k]) != 0)
+		if (jm_heap_cut_span(h, k, h) != 0)
 			return NULL;
 		p = jm_heap_bump(h, k);
 	}
@@ -158,62 +157,59 @@ static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i)
 	return p;
 }
 
-struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
+struct jm_block *jm_heap_split(struct jm_heap *h, size_t k, uint32_t keep,
 			       uint32_t *n)
 {
-	struct jm_bin *b = &h->bin[k];
 	struct jm_block *last, *rest;
 
 	*n = 0;
-	if (keep >= b->count)
+	if (keep >= h->count[k])
 		return NULL;
 	if (keep == 0) {
-		rest = b->free;
-		b->free = NULL;
+		rest = h->free[k];
+		h->free[k] = NULL;
 	} else {
-		last = jm_list_at(b->free, keep - 1);
+		last = jm_list_at(h->free[k], keep - 1);
 		rest = jm_link(last);
 		jm_set_link(last, NULL);
 	}
-	*n = b->count - keep;
-	b->count = keep;
+	*n = h->count[k] - keep;
+	h->count[k] = keep;
 	return rest;
 }
 
-struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
+struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 			      uint32_t *n, struct jm_block **tail)
 {
-	struct jm_bin *b = &h->bin[k];
-	struct jm_block *head = b->free;
+	struct jm_block *head = h->free[k];
 
-	*n = b->count < max ? b->count : max;
+	*n = h->count[k] < max ? h->count[k] : max;
 	if (*n == 0) {
 		*tail = NULL;
 		return NULL;
 	}
 	*tail = jm_list_at(head, *n - 1);
-	b->free = jm_link(*tail);
-	b->count -= *n;
+	h->free[k] = jm_link(*tail);
+	h->count[k] -= *n;
 	jm_set_link(*tail, NULL);
 	return head;
 }
 
 int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
-	unsigned k;
+	size_t k;
 
 	if ((h->region == NULL) != (h->region_left == 0))
 		return 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
-		const struct jm_bin *b = &h->bin[k];
 		size_t sz = jm_class_size(k);
 		const struct jm_block *p;
 		const struct jm_spare *s;
 		size_t n = 0;
 
-		if ((b->bump == NULL) != (b->left == 0) || b->left % sz != 0)
+		if ((h->bump[k] == NULL) != (h->left[k] == 0) || h->left[k] % sz != 0)
 			return 0;
-		for (p = b->free; p != NULL; p = jm_link((struct jm_block *)p)) {
+		for (p = h->free[k]; p != NULL; p = jm_link((struct jm_block *)p)) {
 			const char *c = (const char *)p;
 
 			if (++n > limit)
@@ -221,13 +217,13 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 			if ((uintptr_t)p % JM_MIN_SIZE != 0)
 				return 0;
 			/* A free block is never in unused memory. */
-			if (b->bump != NULL && c >= b->bump && c < b->bump + b->left)
+			if (h->bump[k] != NULL && c >= h->bump[k] && c < h->bump[k] + h->left[k])
 				return 0;
 			if (h->region != NULL && c >= h->region &&
 			    c < h->region + h->region_left)
 				return 0;
 		}
-		if (n != b->count)
+		if (n != h->count[k])
 			return 0;
 		n = 0;
 		for (s = h->spare[k]; s != NULL; s = s->next) {

@@ -41,21 +41,19 @@ struct jm_block {
 struct jm_spare; /* a span given back; see heap.c */
 
 /*
- * One size class of a heap: its free list and its span.  The span and the
- * region are kept as a start and a byte count, and a used-up span's start
- * is cleared: an end pointer would equal the first block of the memory
- * after it, and a leak checker would take it for a pointer to that block.
+ * Per size class k: its free list and its span, in arrays of their own, so
+ * that the fast paths index each with one addressing mode.  The span and
+ * the region are kept as a start and a byte count, and a used-up span's
+ * start is cleared: an end pointer would equal the first block of the
+ * memory after it, and a leak checker would take it for a pointer to that
+ * block.
  */
-struct jm_bin {
-	struct jm_block *free; /* free list, LIFO */
-	uint32_t count;	       /* blocks on the free list */
-	uint32_t limit;	       /* what the heap's owner allows; see below */
-	char *bump;	       /* next unused block of the span, or NULL */
-	size_t left;	       /* bytes of the span from bump on */
-};
-
 struct jm_heap {
-	struct jm_bin bin[JM_NCLASSES];
+	struct jm_block *free[JM_NCLASSES]; /* free lists, LIFO */
+	uint32_t count[JM_NCLASSES];	    /* blocks on each free list */
+	uint32_t limit[JM_NCLASSES];	    /* what the owner allows; below */
+	char *bump[JM_NCLASSES];	    /* next unused block, or NULL */
+	size_t left[JM_NCLASSES];	    /* bytes of the span from bump on */
 	struct jm_spare *spare[JM_NCLASSES]; /* spans given back, per class */
 	char *region;			     /* unused part of the region */
 	size_t region_left;		     /* its bytes */
@@ -87,7 +85,7 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
  * span from its spare spans or region, else (unless fixed) a new arena.
  * NULL with errno ENOMEM when there is none.
  */
-void *jm_heap_carve(struct jm_heap *h, unsigned k) JM_HIDDEN;
+void *jm_heap_carve(struct jm_heap *h, size_t k) JM_HIDDEN;
 
 /*
  * Move one span of class k from `from` (its spare spans, its region, or a
@@ -95,18 +93,18 @@ void *jm_heap_carve(struct jm_heap *h, unsigned k) JM_HIDDEN;
  * success, -1 with errno ENOMEM.
  */
 int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to,
-		      unsigned k) JM_HIDDEN;
+		      size_t k) JM_HIDDEN;
 
 /* Hand h's unused span of class k to `to`'s spare spans (h keeps none). */
 void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to,
-			 unsigned k) JM_HIDDEN;
+			 size_t k) JM_HIDDEN;
 
 /*
  * Detach from the free list of class k every block after the first
  * `keep`, returning them as a NULL-terminated list; *n gets their number.
  * O(keep).
  */
-struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
+struct jm_block *jm_heap_split(struct jm_heap *h, size_t k, uint32_t keep,
 			       uint32_t *n) JM_HIDDEN;
 
 /*
@@ -114,7 +112,7 @@ struct jm_block *jm_heap_split(struct jm_heap *h, unsigned k, uint32_t keep,
  * class k, returning them as a NULL-terminated list; *n gets their number
  * and *tail the last of them.  O(max).
  */
-struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
+struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 			      uint32_t *n, struct jm_block **tail) JM_HIDDEN;
 
 /*
@@ -126,46 +124,42 @@ struct jm_block *jm_heap_take(struct jm_heap *h, unsigned k, uint32_t max,
 int jm_heap_check(const struct jm_heap *h, size_t limit) JM_HIDDEN;
 
 /* A block from the free list of class k, or NULL when it is empty. */
-static inline void *jm_heap_pop(struct jm_heap *h, unsigned k)
+static inline void *jm_heap_pop(struct jm_heap *h, size_t k)
 {
-	struct jm_bin *b = &h->bin[k];
-	struct jm_block *p = b->free;
+	struct jm_block *p = h->free[k];
 
 	if (JM_LIKELY(p != NULL)) {
 		JM_ASAN_OPEN(p, sizeof(*p));
-		b->free = p->next;
-		b->count--;
+		h->free[k] = p->next;
+		h->count[k]--;
 	}
 	return p;
 }
 
 /* Give back a block of class k. */
-static inline void jm_heap_push(struct jm_heap *h, void *p, unsigned k)
+static inline void jm_heap_push(struct jm_heap *h, void *p, size_t k)
 {
-	struct jm_bin *b = &h->bin[k];
 	struct jm_block *blk = p;
 
 	JM_ASAN_OPEN(blk, sizeof(*blk));
-	blk->next = b->free;
-	b->free = blk;
-	b->count++;
+	blk->next = h->free[k];
+	h->free[k] = blk;
+	h->count[k]++;
 }
 
 /* Put a list of `n` blocks of class k, ending at `tail`, on the free list. */
-static inline void jm_heap_push_list(struct jm_heap *h, unsigned k,
+static inline void jm_heap_push_list(struct jm_heap *h, size_t k,
 				     struct jm_block *head,
 				     struct jm_block *tail, uint32_t n)
 {
-	struct jm_bin *b = &h->bin[k];
-
 	JM_TOOL_OPEN(tail, sizeof(*tail));
-	tail->next = b->free;
-	b->free = head;
-	b->count += n;
+	tail->next = h->free[k];
+	h->free[k] = head;
+	h->count[k] += n;
 }
 
 /* A block of class k from the free list, else carved. */
-static inline void *jm_heap_alloc(struct jm_heap *h, unsigned k)
+static inline void *jm_heap_alloc(struct jm_heap *h, size_t k)
 {
 	void *p = jm_heap_pop(h, k);
 
@@ -173,16 +167,15 @@ static inline void *jm_heap_alloc(struct jm_heap *h, unsigned k)
 }
 
 /* A block carved from the current span of class k only, or NULL. */
-static inline void *jm_heap_bump(struct jm_heap *h, unsigned k)
+static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 {
-	struct jm_bin *b = &h->bin[k];
 	size_t sz = jm_class_size(k);
-	char *p = b->bump;
+	char *p = h->bump[k];
 
-	if (b->left < sz)
+	if (h->left[k] < sz)
 		return NULL;
-	b->left -= sz;
-	b->bump = b->left != 0 ? p + sz : NULL;
+	h->left[k] -= sz;
+	h->bump[k] = h->left[k] != 0 ? p + sz : NULL;
 	return p;
 }
 

@@ -73,7 +73,7 @@ void jmfree(void *ptr, size_t size)
 void *jmcalloc(size_t nmemb, size_t size)
 {
 	struct jm_heap *h;
-	unsigned k;
+	size_t k;
 	size_t n;
 	void *p;
 

@@ -40,13 +40,13 @@ static inline struct jm_heap *jm_local_heap(void)
 
 /* A block of class k for heap h, whose free list of k is empty: carved,
  * or taken from elsewhere.  NULL with errno ENOMEM. */
-void *jm_local_refill(struct jm_heap *h, unsigned k) JM_HIDDEN;
+void *jm_local_refill(struct jm_heap *h, size_t k) JM_HIDDEN;
 
 /* Free block p of class k into heap h, whose list of k is at its limit. */
-void jm_local_overflow(struct jm_heap *h, void *p, unsigned k) JM_HIDDEN;
+void jm_local_overflow(struct jm_heap *h, void *p, size_t k) JM_HIDDEN;
 
 /* A block of class k for the calling thread, or NULL with errno ENOMEM. */
-static inline void *jm_local_alloc(unsigned k)
+static inline void *jm_local_alloc(size_t k)
 {
 	struct jm_heap *h = jm_local_heap();
 	void *p = jm_heap_pop(h, k);
@@ -57,11 +57,11 @@ static inline void *jm_local_alloc(unsigned k)
 }
 
 /* Give back a block of class k from the calling thread. */
-static inline void jm_local_free(void *p, unsigned k)
+static inline void jm_local_free(void *p, size_t k)
 {
 	struct jm_heap *h = jm_local_heap();
 
-	if (JM_UNLIKELY(h->bin[k].count >= h->bin[k].limit))
+	if (JM_UNLIKELY(h->count[k] >= h->limit[k]))
 		jm_local_overflow(h, p, k);
 	else
 		jm_heap_push(h, p, k);

@@ -9,16 +9,16 @@
 
 struct jm_heap jm_single_heap; /* all zero: maps its first arena on demand */
 
-void *jm_local_refill(struct jm_heap *h, unsigned k)
+void *jm_local_refill(struct jm_heap *h, size_t k)
 {
 	return jm_heap_carve(h, k);
 }
 
-void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
+void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 {
 	/* No limit in a single heap: the first free of each class lifts the
 	 * limit of 0 that a zeroed heap starts with. */
-	h->bin[k].limit = UINT32_MAX;
+	h->limit[k] = UINT32_MAX;
 	jm_heap_push(h, p, k);
 }
 #endif

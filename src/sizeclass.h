@@ -30,31 +30,26 @@ JM_STATIC_ASSERT(JM_SMALL_MAX < ((size_t)1 << 24), "table path covers 24 bits");
 extern const uint8_t jm_bitlen_table[256] JM_HIDDEN;
 
 /* Size -> class through the table: for 1 <= size <= JM_SMALL_MAX. */
-static inline unsigned jm_class_of_table(size_t size)
+static inline size_t jm_class_of_table(size_t size)
 {
 	size_t q = (size - 1) >> JM_MIN_SHIFT; /* < 2^16 */
 
 	if (q >> 8)
-		return 8u + jm_bitlen_table[q >> 8];
+		return 8 + (size_t)jm_bitlen_table[q >> 8];
 	return jm_bitlen_table[q];
 }
 
 #ifdef HAVE_BUILTIN_CLZ
 /* Size -> class by counting leading zeros: for 1 <= size <= JM_SMALL_MAX. */
-static inline unsigned jm_class_of_clz(size_t size)
+static inline size_t jm_class_of_clz(size_t size)
 {
 	/* (size - 1) | 15 is never 0 and fits in 21 bits. */
-#if UINT_MAX >= 0xffffffffu
-	unsigned x = (unsigned)((size - 1) | (JM_MIN_SIZE - 1));
-
-	return (unsigned)(sizeof(unsigned) * CHAR_BIT) - JM_MIN_SHIFT -
-	       (unsigned)__builtin_clz(x);
-#else
+	/* In size_t, so that the result indexes arrays without a
+	 * zero extension. */
 	unsigned long x = (unsigned long)((size - 1) | (JM_MIN_SIZE - 1));
 
-	return (unsigned)(sizeof(unsigned long) * CHAR_BIT) - JM_MIN_SHIFT -
-	       (unsigned)__builtin_clzl(x);
-#endif
+	return (size_t)(sizeof(unsigned long) * CHAR_BIT - JM_MIN_SHIFT) -
+	       (size_t)__builtin_clzl(x);
 }
 #endif
 
@@ -63,7 +58,7 @@ static inline unsigned jm_class_of_clz(size_t size)
  * Precondition: 1 <= size <= JM_SMALL_MAX (callers test
  * `size - 1 < JM_SMALL_MAX`, which also turns away 0).
  */
-static inline unsigned jm_class_of(size_t size)
+static inline size_t jm_class_of(size_t size)
 {
 #if defined(HAVE_BUILTIN_CLZ) && !defined(JM_FORCE_TABLE)
 	return jm_class_of_clz(size);
@@ -79,13 +74,13 @@ static inline int jm_is_small(size_t size)
 }
 
 /* Class of any small size, 0 included. */
-static inline unsigned jm_class_of_small(size_t size)
+static inline size_t jm_class_of_small(size_t size)
 {
-	return size == 0 ? 0u : jm_class_of(size);
+	return size == 0 ? 0 : jm_class_of(size);
 }
 
 /* Usable bytes of a block of class k. */
-static inline size_t jm_class_size(unsigned k)
+static inline size_t jm_class_size(size_t k)
 {
 	return JM_MIN_SIZE << k;
 }

@@ -62,7 +62,7 @@ __thread struct jm_heap *jm_tls_heap __attribute__((tls_model("initial-exec"))) 
 	&jm_empty_heap;
 
 /* Blocks in a batch of class k: 64 KiB worth, 1 to 256 blocks. */
-static uint32_t jm_batch_count(unsigned k)
+static uint32_t jm_batch_count(size_t k)
 {
 	size_t n = JM_SPAN_SIZE / jm_class_size(k);
 
@@ -110,7 +110,7 @@ static struct jm_heap *jm_thread_heap_create(void)
 {
 	struct jm_thread_heap *th;
 	struct jm_heap *h;
-	unsigned k;
+	size_t k;
 
 	(void)pthread_once(&jm_once, jm_thread_once);
 	jm_pool_lock();
@@ -128,7 +128,7 @@ static struct jm_heap *jm_thread_heap_create(void)
 	 * is fresh from the system. */
 	jm_heap_init_region(h, NULL, 0, 1);
 	for (k = 0; k < JM_NCLASSES; k++)
-		h->bin[k].limit = 2 * jm_batch_count(k);
+		h->limit[k] = 2 * jm_batch_count(k);
 	if (jm_pool.key_ok)
 		(void)pthread_setspecific(jm_pool.key, h);
 	jm_tls_heap = h;
@@ -137,7 +137,7 @@ static struct jm_heap *jm_thread_heap_create(void)
 
 /* With the pool locked: put n blocks, head to tail (NULL: not known),
  * into the pool. */
-static void jm_pool_put(unsigned k, struct jm_block *head,
+static void jm_pool_put(size_t k, struct jm_block *head,
 			struct jm_block *tail, uint32_t n)
 {
 	if (n == 0)
@@ -165,7 +165,7 @@ static void jm_pool_put(unsigned k, struct jm_block *head,
 	}
 }
 
-void *jm_local_refill(struct jm_heap *h, unsigned k)
+void *jm_local_refill(struct jm_heap *h, size_t k)
 {
 	struct jm_batch *b;
 	void *p;
@@ -187,9 +187,9 @@ void *jm_local_refill(struct jm_heap *h, unsigned k)
 		JM_TOOL_OPEN(b, sizeof(*b));
 		jm_pool.batches[k] = b->next;
 		JM_TOOL_CLOSE(b, sizeof(*b));
-		h->bin[k].free = head;
-		h->bin[k].count = jm_batch_count(k);
-	} else if (jm_pool.heap.bin[k].count > 0) {
+		h->free[k] = head;
+		h->count[k] = jm_batch_count(k);
+	} else if (jm_pool.heap.count[k] > 0) {
 		struct jm_block *head, *tail;
 		uint32_t n;
 
@@ -200,14 +200,14 @@ void *jm_local_refill(struct jm_heap *h, unsigned k)
 		return NULL;
 	}
 	jm_pool_unlock();
-	if (h->bin[k].free != NULL) {
-		JM_TOOL_OPEN(h->bin[k].free, sizeof(struct jm_block));
+	if (h->free[k] != NULL) {
+		JM_TOOL_OPEN(h->free[k], sizeof(struct jm_block));
 		return jm_heap_pop(h, k);
 	}
 	return jm_heap_bump(h, k);
 }
 
-void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
+void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 {
 	struct jm_block *rest;
 	uint32_t n;
@@ -222,9 +222,9 @@ void jm_local_overflow(struct jm_heap *h, void *p, unsigned k)
 			return;
 		}
 	}
-	if (h->bin[k].count >= h->bin[k].limit) {
+	if (h->count[k] >= h->limit[k]) {
 		/* Keep the newest blocks, which are warm in this cache. */
-		rest = jm_heap_split(h, k, h->bin[k].limit - jm_batch_count(k), &n);
+		rest = jm_heap_split(h, k, h->limit[k] - jm_batch_count(k), &n);
 		jm_pool_lock();
 		jm_pool_put(k, rest, NULL, n);
 		jm_pool_unlock();
@@ -237,12 +237,12 @@ static void jm_thread_exit(void *arg)
 {
 	struct jm_thread_heap *th = arg;
 	struct jm_heap *h = &th->heap;
-	unsigned k;
+	size_t k;
 
 	jm_tls_heap = &jm_empty_heap;
 	jm_pool_lock();
 	for (k = 0; k < JM_NCLASSES; k++) {
-		while (h->bin[k].count > 0) {
+		while (h->count[k] > 0) {
 			struct jm_block *head, *tail;
 			uint32_t n;
 

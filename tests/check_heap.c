@@ -138,9 +138,9 @@ START_TEST(test_heap_split_and_take)
 		jm_heap_push(&h, blk[i], 3); /* list: 9 8 7 ... 0 */
 	rest = jm_heap_split(&h, 3, 4, &n);
 	ck_assert_uint_eq(n, 6);
-	ck_assert_uint_eq(h.bin[3].count, 4);
+	ck_assert_uint_eq(h.count[3], 4);
 	ck_assert_ptr_eq(rest, blk[5]);
-	ck_assert_ptr_eq(h.bin[3].free, blk[9]);
+	ck_assert_ptr_eq(h.free[3], blk[9]);
 	ck_assert(jm_heap_check(&h, 100));
 	ck_assert_ptr_null(jm_heap_split(&h, 3, 4, &n)); /* nothing past 4 */
 	ck_assert_uint_eq(n, 0);
@@ -149,7 +149,7 @@ START_TEST(test_heap_split_and_take)
 	ck_assert_ptr_eq(head, blk[9]);
 	ck_assert_ptr_eq(tail, blk[7]);
 	ck_assert_ptr_null(tail->next);
-	ck_assert_uint_eq(h.bin[3].count, 1);
+	ck_assert_uint_eq(h.count[3], 1);
 	ck_assert(jm_heap_check(&h, 100));
 	head = jm_heap_take(&h, 3, 3, &n, &tail); /* fewer than asked */
 	ck_assert_uint_eq(n, 1);
@@ -242,10 +242,10 @@ START_TEST(test_heap_check_detects_corruption)
 	ck_assert(!jm_heap_check(&h, 10));
 	a->next = NULL;
 	ck_assert(jm_heap_check(&h, 10));
-	h.bin[2].count = 5; /* count and list disagree */
+	h.count[2] = 5; /* count and list disagree */
 	ck_assert(!jm_heap_check(&h, 10));
-	h.bin[2].count = 2;
-	h.bin[2].left += 8; /* a span of part of a block */
+	h.count[2] = 2;
+	h.left[2] += 8; /* a span of part of a block */
 	ck_assert(!jm_heap_check(&h, 10));
 }
 END_TEST

@@ -21,7 +21,7 @@ static unsigned ref_class(size_t size)
 	return k;
 }
 
-typedef unsigned (*class_fn)(size_t);
+typedef size_t (*class_fn)(size_t);
 
 static const struct {
 	const char *name;
@@ -42,10 +42,10 @@ START_TEST(test_class_of_every_small_size)
 	size_t s;
 
 	for (s = 1; s <= JM_SMALL_MAX; s++) {
-		unsigned k = fn(s);
+		size_t k = fn(s);
 
 		if (k != ref_class(s))
-			ck_abort_msg("%s path: size %zu gave class %u, want %u",
+			ck_abort_msg("%s path: size %zu gave class %zu, want %u",
 				     paths[_i].name, s, k, ref_class(s));
 	}
 }
@@ -57,12 +57,12 @@ START_TEST(test_class_size_is_smallest_that_fits)
 
 	/* Plain tests in the loop: a Check assertion per size is slow. */
 	for (s = 0; s <= JM_SMALL_MAX; s++) {
-		unsigned k = jm_class_of_small(s);
+		size_t k = jm_class_of_small(s);
 		size_t c = jm_class_size(k);
 
 		if (k >= JM_NCLASSES || c < s || (k > 0 && jm_class_size(k - 1) >= s) ||
 		    c % JM_MIN_SIZE != 0 || (c & (c - 1)) != 0)
-			ck_abort_msg("size %zu: class %u of %zu bytes is wrong", s, k, c);
+			ck_abort_msg("size %zu: class %zu of %zu bytes is wrong", s, k, c);
 	}
 }
 END_TEST
@@ -70,7 +70,7 @@ END_TEST
 /* Around each boundary: 2^n - 1, 2^n, 2^n + 1, for every class. */
 START_TEST(test_class_boundaries)
 {
-	unsigned k = (unsigned)_i;
+	size_t k = (size_t)_i;
 	size_t c = jm_class_size(k);
 	int p;
 
