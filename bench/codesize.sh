@@ -25,7 +25,7 @@ SIZE=${SIZE:-size}
 out=${1:-}
 
 # Options that make a smaller library, used when configure has them.
-SMALLEST_OPTIONS="--disable-threads --disable-valgrind"
+SMALLEST_OPTIONS="--disable-threads --disable-checking --disable-valgrind"
 
 # symbols FILE [NAMES]: each function and table of FILE (objdump -t), or
 # only those named in the file NAMES, with totals.

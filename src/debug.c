@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "debug.h"
+
+#if JM_CHECKING
 #include "large.h"
 #include "local.h"
 #include "os.h"
@@ -373,3 +375,4 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 	jm_debug_release(ptr, old_size);
 	return p;
 }
+#endif /* JM_CHECKING */

@@ -17,6 +17,7 @@
 
 #include "common.h"
 
+#if JM_CHECKING
 struct jm_ctl {
 	size_t small_max; /* JM_SMALL_MAX, or 0: see above */
 	int state;	  /* JM_CTL_* */
@@ -47,5 +48,7 @@ static inline int jm_debug_on(void)
 void *jm_debug_alloc(size_t size, int zero) JM_HIDDEN;
 void jm_debug_free(void *ptr, size_t size) JM_HIDDEN;
 void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+#endif /* JM_CHECKING; without it (--disable-checking) there is no checked
+	* path and the entry points compare against JM_SMALL_MAX itself. */
 
 #endif /* JM_DEBUG_H */

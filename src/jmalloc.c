@@ -24,15 +24,21 @@
  */
 static inline size_t jm_small_bound(void)
 {
+#if JM_CHECKING
 	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
+#else
+	return JM_SMALL_MAX;
+#endif
 }
 
 /* Sizes 0 and above JM_SMALL_MAX, and every size before the first call
  * and in the checked path. */
 static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
+#if JM_CHECKING
 	if (jm_debug_on())
 		return jm_debug_alloc(size, 0);
+#endif
 	if (jm_is_small(size))
 		return jm_local_alloc(jm_class_of_small(size));
 	return jm_large_alloc(size);
@@ -50,9 +56,13 @@ static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 {
 	int saved = errno;
 
-	if (jm_debug_on())
+#if JM_CHECKING
+	if (jm_debug_on()) {
 		jm_debug_free(ptr, size);
-	else if (jm_is_small(size))
+		return;
+	}
+#endif
+	if (jm_is_small(size))
 		jm_local_free(ptr, jm_class_of_small(size));
 	else
 		(void)jm_large_free(ptr, size); /* fails only on a wrong size */
@@ -89,8 +99,10 @@ void *jmcalloc(size_t nmemb, size_t size)
 	}
 	n = nmemb * size;
 #endif
+#if JM_CHECKING
 	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_alloc(n, 1);
+#endif
 	if (!jm_is_small(n))
 		return jm_large_alloc(n); /* fresh mappings are zero-filled */
 	k = jm_class_of_small(n);
@@ -113,8 +125,10 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 {
 	void *p;
 
+#if JM_CHECKING
 	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_realloc(ptr, old_size, new_size);
+#endif
 	if (ptr == NULL)
 		return jmalloc(new_size);
 	if (jm_is_small(old_size) && jm_is_small(new_size)) {
