@@ -10,7 +10,8 @@
 #      the autopkgtest passes, `man 3 jmalloc` and `man 3 jmfree` find the
 #      pages; then the packages are removed again;
 #   4. the RPMs build with `rpmbuild -ta` from the same tarball (running
-#      %check), hold the files the spec promises, and rpmlint is quiet.
+#      %check; this starts early and runs beside the Debian build), hold
+#      the files the spec promises, and rpmlint is quiet.
 # Everything is built in a temporary directory: the checkout stays clean.
 #
 # Usage, from anywhere: bash .ci/packages.sh
@@ -36,7 +37,12 @@ tmp=$(mktemp -d)
 # apt reads the .deb files as its unprivileged user: let it in.
 chmod 755 "$tmp"
 installed=no
+rpm_pid=
 cleanup() {
+	if [ -n "$rpm_pid" ]; then
+		kill -- "-$rpm_pid" 2>/dev/null || true
+		wait "$rpm_pid" 2>/dev/null || true
+	fi
 	if [ "$installed" = yes ]; then
 		$SUDO apt-get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null || true
 	fi
@@ -84,6 +90,22 @@ tar -tzf "$tarball" >"$tmp/dist.files"
 grep -qx "jmalloc-$version/jmalloc.spec" "$tmp/dist.files" ||
 	die "jmalloc.spec is not in the dist tarball (EXTRA_DIST in Makefile.am)"
 bash .ci/check-version.sh "$tmp/build/jmalloc.pc" "$tmp/build/include/jmalloc.h"
+
+# The RPMs build meanwhile, in a process group of their own: the longest
+# part of each package build is one test program, so the two builds share
+# the machine's cores.  Section 4 waits for it.
+log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check), in the background"
+rpmtop=$tmp/rpm
+mkdir "$rpmtop"
+# --nodeps: the rpm database of a Debian machine is empty, so the build
+# dependencies come from apt.  Debian's rpm runs brp-compress, which needs
+# bash (`read -d`), under /bin/sh: run it with bash so the man pages are
+# compressed as on Fedora.
+setsid rpmbuild -ta --nodeps \
+	--define "_topdir $rpmtop" \
+	--define '__brp_compress /bin/bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
+	"$tarball" >"$rpmtop/build.log" 2>&1 </dev/null &
+rpm_pid=$!
 
 # --- 2. Debian packages ------------------------------------------------------
 
@@ -228,20 +250,14 @@ echo "ok: removed"
 
 # --- 4. RPMs -------------------------------------------------------------------
 
-log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check)"
-rpmtop=$tmp/rpm
-mkdir "$rpmtop"
-# --nodeps: the rpm database of a Debian machine is empty, so the build
-# dependencies come from apt.  Debian's rpm runs brp-compress, which needs
-# bash (`read -d`), under /bin/sh: run it with bash so the man pages are
-# compressed as on Fedora.
-rpmbuild -ta --nodeps \
-	--define "_topdir $rpmtop" \
-	--define '__brp_compress /bin/bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
-	"$tarball" >"$rpmtop/build.log" 2>&1 || {
+log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check): waiting for it"
+rpm_status=0
+wait "$rpm_pid" || rpm_status=$?
+rpm_pid=
+if [ "$rpm_status" -ne 0 ]; then
 	tail -n 150 "$rpmtop/build.log"
-	die "rpmbuild failed (the end of its log is above)"
-}
+	die "rpmbuild failed with status $rpm_status (the end of its log is above)"
+fi
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|XPASS|ERROR):' "$rpmtop/build.log" || true
 grep -q '^# PASS: ' "$rpmtop/build.log" || die "%check ran no tests"
 rpmarch=$(rpm --eval '%{_arch}')
