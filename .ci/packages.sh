@@ -91,6 +91,17 @@ grep -qx "jmalloc-$version/jmalloc.spec" "$tmp/dist.files" ||
 	die "jmalloc.spec is not in the dist tarball (EXTRA_DIST in Makefile.am)"
 bash .ci/check-version.sh "$tmp/build/jmalloc.pc" "$tmp/build/include/jmalloc.h"
 
+# The shared library's file name, from libtool's current:revision:age.
+# The packages are named after the soname, libjmalloc.so.1.
+lt_version=$(sed -n 's/^JM_LT_VERSION = //p' "$tmp/build/Makefile")
+[[ $lt_version =~ ^[0-9]+:[0-9]+:[0-9]+$ ]] ||
+	die "cannot find the libtool version (JM_LT_VERSION) in the Makefile: '$lt_version'"
+IFS=: read -r lt_c lt_r lt_a <<<"$lt_version"
+soname=libjmalloc.so.$((lt_c - lt_a))
+sofile=$soname.$lt_a.$lt_r
+[ "$soname" = libjmalloc.so.1 ] ||
+	die "the soname is now $soname: rename libjmalloc1 (debian/, jmalloc.spec's %files, this script)"
+
 # The RPMs build meanwhile, in a process group of their own: the longest
 # part of each package build is one test program, so the two builds share
 # the machine's cores.  Section 4 waits for it.
@@ -169,7 +180,7 @@ expect_files() {
 deb_files "$lib_deb" >"$deb/lib.files"
 expect_files "$(basename "$lib_deb")" "$deb/lib.files" <<EOF
 /usr/lib/$multiarch/libjmalloc.so.1
-/usr/lib/$multiarch/libjmalloc.so.1.0.0
+/usr/lib/$multiarch/$sofile
 /usr/share/doc/libjmalloc1/changelog.Debian.gz
 /usr/share/doc/libjmalloc1/copyright
 /usr/share/lintian/overrides/libjmalloc1
@@ -287,7 +298,7 @@ includedir=$(rpm --eval '%{_includedir}')
 rpm_files "$lib_rpm" >"$rpmtop/lib.files"
 expect_files "$(basename "$lib_rpm")" "$rpmtop/lib.files" <<EOF
 $libdir/libjmalloc.so.1
-$libdir/libjmalloc.so.1.0.0
+$libdir/$sofile
 doc:README.md
 license:LICENSE
 EOF
