@@ -26,6 +26,8 @@ start=$SECONDS
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# pkg-config must find the installed package's jmalloc.pc, not another.
+unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
 
 log "installing the packaging tools"
 $SUDO apt-get update -qq
