@@ -10,7 +10,8 @@
 #      the autopkgtest passes, `man 3 jmalloc` and `man 3 jmfree` find the
 #      pages; then the packages are removed again;
 #   4. the RPMs build with `rpmbuild -ta` from the same tarball (running
-#      %check), hold the files the spec promises, and rpmlint is quiet.
+#      %check; this starts early and runs beside the Debian build), hold
+#      the files the spec promises, and rpmlint is quiet.
 # Everything is built in a temporary directory: the checkout stays clean.
 #
 # Usage, from anywhere: bash .ci/packages.sh
@@ -25,6 +26,8 @@ start=$SECONDS
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# pkg-config must find the installed package's jmalloc.pc, not another.
+unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
 
 log "installing the packaging tools"
 $SUDO apt-get update -qq
@@ -36,7 +39,12 @@ tmp=$(mktemp -d)
 # apt reads the .deb files as its unprivileged user: let it in.
 chmod 755 "$tmp"
 installed=no
+rpm_pid=
 cleanup() {
+	if [ -n "$rpm_pid" ]; then
+		kill -- "-$rpm_pid" 2>/dev/null || true
+		wait "$rpm_pid" 2>/dev/null || true
+	fi
 	if [ "$installed" = yes ]; then
 		$SUDO apt-get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null || true
 	fi
@@ -84,6 +92,33 @@ tar -tzf "$tarball" >"$tmp/dist.files"
 grep -qx "jmalloc-$version/jmalloc.spec" "$tmp/dist.files" ||
 	die "jmalloc.spec is not in the dist tarball (EXTRA_DIST in Makefile.am)"
 bash .ci/check-version.sh "$tmp/build/jmalloc.pc" "$tmp/build/include/jmalloc.h"
+
+# The shared library's file name, from libtool's current:revision:age.
+# The packages are named after the soname, libjmalloc.so.1.
+lt_version=$(sed -n 's/^JM_LT_VERSION = //p' "$tmp/build/Makefile")
+[[ $lt_version =~ ^[0-9]+:[0-9]+:[0-9]+$ ]] ||
+	die "cannot find the libtool version (JM_LT_VERSION) in the Makefile: '$lt_version'"
+IFS=: read -r lt_c lt_r lt_a <<<"$lt_version"
+soname=libjmalloc.so.$((lt_c - lt_a))
+sofile=$soname.$lt_a.$lt_r
+[ "$soname" = libjmalloc.so.1 ] ||
+	die "the soname is now $soname: rename libjmalloc1 (debian/, jmalloc.spec's %files, this script)"
+
+# The RPMs build meanwhile, in a process group of their own: the longest
+# part of each package build is one test program, so the two builds share
+# the machine's cores.  Section 4 waits for it.
+log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check), in the background"
+rpmtop=$tmp/rpm
+mkdir "$rpmtop"
+# --nodeps: the rpm database of a Debian machine is empty, so the build
+# dependencies come from apt.  Debian's rpm runs brp-compress, which needs
+# bash (`read -d`), under /bin/sh: run it with bash so the man pages are
+# compressed as on Fedora.
+setsid rpmbuild -ta --nodeps \
+	--define "_topdir $rpmtop" \
+	--define '__brp_compress /bin/bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
+	"$tarball" >"$rpmtop/build.log" 2>&1 </dev/null &
+rpm_pid=$!
 
 # --- 2. Debian packages ------------------------------------------------------
 
@@ -147,7 +182,7 @@ expect_files() {
 deb_files "$lib_deb" >"$deb/lib.files"
 expect_files "$(basename "$lib_deb")" "$deb/lib.files" <<EOF
 /usr/lib/$multiarch/libjmalloc.so.1
-/usr/lib/$multiarch/libjmalloc.so.1.0.0
+/usr/lib/$multiarch/$sofile
 /usr/share/doc/libjmalloc1/changelog.Debian.gz
 /usr/share/doc/libjmalloc1/copyright
 /usr/share/lintian/overrides/libjmalloc1
@@ -228,20 +263,14 @@ echo "ok: removed"
 
 # --- 4. RPMs -------------------------------------------------------------------
 
-log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check)"
-rpmtop=$tmp/rpm
-mkdir "$rpmtop"
-# --nodeps: the rpm database of a Debian machine is empty, so the build
-# dependencies come from apt.  Debian's rpm runs brp-compress, which needs
-# bash (`read -d`), under /bin/sh: run it with bash so the man pages are
-# compressed as on Fedora.
-rpmbuild -ta --nodeps \
-	--define "_topdir $rpmtop" \
-	--define '__brp_compress /bin/bash %{_rpmconfigdir}/brp-compress %{?_prefix}' \
-	"$tarball" >"$rpmtop/build.log" 2>&1 || {
+log "rpmbuild -ta jmalloc-$version.tar.gz (runs %check): waiting for it"
+rpm_status=0
+wait "$rpm_pid" || rpm_status=$?
+rpm_pid=
+if [ "$rpm_status" -ne 0 ]; then
 	tail -n 150 "$rpmtop/build.log"
-	die "rpmbuild failed (the end of its log is above)"
-}
+	die "rpmbuild failed with status $rpm_status (the end of its log is above)"
+fi
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|XPASS|ERROR):' "$rpmtop/build.log" || true
 grep -q '^# PASS: ' "$rpmtop/build.log" || die "%check ran no tests"
 rpmarch=$(rpm --eval '%{_arch}')
@@ -271,7 +300,7 @@ includedir=$(rpm --eval '%{_includedir}')
 rpm_files "$lib_rpm" >"$rpmtop/lib.files"
 expect_files "$(basename "$lib_rpm")" "$rpmtop/lib.files" <<EOF
 $libdir/libjmalloc.so.1
-$libdir/libjmalloc.so.1.0.0
+$libdir/$sofile
 doc:README.md
 license:LICENSE
 EOF
