@@ -29,9 +29,12 @@ export DEBIAN_FRONTEND=noninteractive
 # pkg-config must find the installed package's jmalloc.pc, not another.
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
 
+# Another apt or dpkg may be at work on the machine: wait for its lock.
+apt_get() { $SUDO apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 log "installing the packaging tools"
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq build-essential autoconf automake libtool \
+apt_get update -qq || { sleep 30; apt_get update -qq; }
+apt_get install -y -qq build-essential autoconf automake libtool \
 	pkgconf check mandoc man-db file debhelper dpkg-dev lintian rpm \
 	rpmlint >/dev/null
 
@@ -46,19 +49,11 @@ cleanup() {
 		wait "$rpm_pid" 2>/dev/null || true
 	fi
 	if [ "$installed" = yes ]; then
-		$SUDO apt-get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null || true
+		apt_get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null || true
 	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# The packages may not be installed already: the checks below must see the
-# ones built here, and this script removes what it installs.
-for pkg in libjmalloc1 libjmalloc-dev; do
-	if dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -x installed >/dev/null; then
-		die "$pkg is installed on this machine already; remove it first (apt purge libjmalloc-dev libjmalloc1)"
-	fi
-done
 
 # --- 1. The version and the release tarball -------------------------------------
 
@@ -207,8 +202,19 @@ EOF
 # --- 3. Install, use, remove ---------------------------------------------------
 
 log "apt install ./libjmalloc-dev_*.deb ./libjmalloc1_*.deb"
+# Another run of this script on the machine installs and removes the same
+# packages: take turns, until they are removed again.
+exec 9>/run/lock/libjmalloc-packages.lock
+flock -w 3600 9 || die "another run of this script held /run/lock/libjmalloc-packages.lock for an hour"
+# The packages may not be installed already: the checks below must see the
+# ones built here, and this script removes what it installs.
+for pkg in libjmalloc1 libjmalloc-dev; do
+	if dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -x installed >/dev/null; then
+		die "$pkg is installed on this machine already; remove it first (apt purge libjmalloc-dev libjmalloc1)"
+	fi
+done
 installed=yes
-(cd "$deb" && $SUDO apt-get install -y -qq "./$(basename "$dev_deb")" \
+(cd "$deb" && apt_get install -y -qq "./$(basename "$dev_deb")" \
 	"./$(basename "$lib_deb")" >/dev/null)
 for pkg in libjmalloc1 libjmalloc-dev; do
 	got=$(dpkg-query -W -f '${Version}' "$pkg")
@@ -247,7 +253,7 @@ for page in jmalloc jmfree jmcalloc jmrealloc jmalloc_good_size; do
 done
 
 log "apt purge libjmalloc-dev libjmalloc1"
-$SUDO apt-get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null
+apt_get purge -y -qq libjmalloc-dev libjmalloc1 >/dev/null
 installed=no
 for pkg in libjmalloc1 libjmalloc-dev; do
 	if dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null | grep -x installed >/dev/null; then
@@ -260,6 +266,7 @@ for f in /usr/include/jmalloc.h "/usr/lib/$multiarch/libjmalloc.so.1" \
 done
 ! pkg-config --exists jmalloc || die "pkg-config still finds jmalloc"
 echo "ok: removed"
+exec 9>&-
 
 # --- 4. RPMs -------------------------------------------------------------------
 
