@@ -1,8 +1,12 @@
-/* os.c - the system calls behind os.h: mmap, munmap, mremap, sysconf. */
+/* os.c - the system calls behind os.h: mmap, munmap, mremap, madvise,
+ * sysconf, clock_gettime, getenv. */
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "os.h"
@@ -102,3 +106,72 @@ int jm_os_can_grow(void)
 	return 0;
 }
 #endif
+
+void *jm_os_map_aligned(size_t len, size_t align)
+{
+	char *p = jm_os_map(len);
+	uintptr_t a, lead;
+
+	if (p == NULL || ((uintptr_t)p & (align - 1)) == 0)
+		return p;
+	(void)jm_os_unmap(p, len);
+	if (len > SIZE_MAX - align) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = jm_os_map(len + align);
+	if (p == NULL)
+		return NULL;
+	a = ((uintptr_t)p + (align - 1)) & ~(uintptr_t)(align - 1);
+	lead = a - (uintptr_t)p;
+	/* Trimming cannot fail for lack of memory; the ends are unused. */
+	if (lead != 0)
+		(void)jm_os_unmap(p, lead);
+	if (align - lead != 0)
+		(void)jm_os_unmap((char *)a + len, align - lead);
+	return (void *)a;
+}
+
+int jm_os_purge(void *ptr, size_t len)
+{
+#if defined(JM_MAP_SHARED) && HAVE_DECL_MADV_REMOVE
+	/* Shared anonymous memory is a memory object of its own: only
+	 * MADV_REMOVE frees its pages. */
+	return madvise(ptr, len, MADV_REMOVE) == 0 ? 0 : -1;
+#elif !defined(JM_MAP_SHARED) && HAVE_DECL_MADV_DONTNEED
+	return madvise(ptr, len, MADV_DONTNEED) == 0 ? 0 : -1;
+#else
+	(void)ptr;
+	(void)len;
+	return -1;
+#endif
+}
+
+uint64_t jm_os_now_ms(void)
+{
+	struct timespec ts;
+
+#ifdef CLOCK_MONOTONIC_COARSE
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+		return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+#endif
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long jm_os_env_long(const char *name, long dflt, long min, long max)
+{
+	const char *s = getenv(name);
+	int saved = errno, bad;
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	bad = errno != 0 || end == s || *end != '\0' || v < min || v > max;
+	errno = saved;
+	return bad ? dflt : v;
+}

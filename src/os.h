@@ -8,6 +8,7 @@
 #define JM_OS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common.h"
 
@@ -32,5 +33,29 @@ void *jm_os_remap(void *ptr, size_t old_len, size_t new_len) JM_HIDDEN;
 
 /* 1 when jm_os_remap() can grow a mapping, 0 when it cannot. */
 int jm_os_can_grow(void) JM_HIDDEN;
+
+/*
+ * Map `len` bytes aligned to `align` (both multiples of the page size,
+ * `align` a power of two); NULL with errno ENOMEM.  Tries an exact mapping
+ * first and maps `len + align` to trim only when that one is misaligned.
+ */
+void *jm_os_map_aligned(size_t len, size_t align) JM_HIDDEN;
+
+/*
+ * Give the pages of [ptr, ptr + len) back to the system while keeping the
+ * mapping: they read as zero afterwards.  Page-aligned.  0 on success, -1
+ * when the system cannot (the memory then stays as it was).
+ */
+int jm_os_purge(void *ptr, size_t len) JM_HIDDEN;
+
+/* Milliseconds of a monotonic clock, cheap to read (coarse where the
+ * system has a coarse clock). */
+uint64_t jm_os_now_ms(void) JM_HIDDEN;
+
+/*
+ * The value of environment variable `name` as a decimal number from
+ * `min` to `max`, or `dflt` when it is unset or not such a number.
+ */
+long jm_os_env_long(const char *name, long dflt, long min, long max) JM_HIDDEN;
 
 #endif /* JM_OS_H */
