@@ -31,15 +31,17 @@
 #include "sizeclass.h"
 #include "tools.h"
 
-#if JM_THREADS
-#include <pthread.h>
-#endif
+#include "arena.h"
+#include "glue.h"
 
 #define JM_FREE_FILL 0xdf
 
 struct jm_ctl jm_ctl; /* JM_CTL_UNSET, small_max 0: the first call reads */
 
-enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED };
+/* GONE: a freed block whose span went back to the span pool, so that its
+ * memory may serve another class: no fill to check when it is handed out
+ * again. */
+enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED, JM_ENTRY_GONE };
 
 struct jm_entry {
 	uintptr_t addr;
@@ -53,35 +55,19 @@ static struct {
 	struct jm_entry *tab;
 	size_t cap; /* a power of two, or 0 */
 	size_t used;
-#if JM_THREADS
-	pthread_mutex_t lock;
-#endif
-} jm_dbg = {
-#if JM_THREADS
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-#endif
-};
+} jm_dbg;
 
 static void jm_dbg_lock(void)
 {
-#if JM_THREADS
-	(void)pthread_mutex_lock(&jm_dbg.lock);
-#endif
+	jm_lock(JM_LOCK_DEBUG);
 }
 
 static void jm_dbg_unlock(void)
 {
-#if JM_THREADS
-	(void)pthread_mutex_unlock(&jm_dbg.lock);
-#endif
+	jm_unlock(JM_LOCK_DEBUG);
 }
 
-#if JM_THREADS
-static void jm_dbg_fork_child(void)
-{
-	(void)pthread_mutex_init(&jm_dbg.lock, NULL);
-}
-#endif
+static void jm_forget_span(void *span, size_t blocks, size_t size);
 
 int jm_debug_init(void)
 {
@@ -94,11 +80,8 @@ int jm_debug_init(void)
 		jm_dbg.checking = e != NULL && strcmp(e, "1") == 0;
 		jm_dbg.tools = jm_tools_active();
 		on = jm_dbg.checking || jm_dbg.tools;
-#if JM_THREADS
-		if (on)
-			(void)pthread_atfork(jm_dbg_lock, jm_dbg_unlock,
-					     jm_dbg_fork_child);
-#endif
+		if (jm_dbg.checking)
+			jm_arena_set_hook(jm_forget_span);
 		__atomic_store_n(&jm_ctl.small_max, on ? 0 : JM_SMALL_MAX,
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&jm_ctl.state, on ? JM_CTL_CHECKED : JM_CTL_FAST,
@@ -223,7 +206,7 @@ static void jm_track_free(const char *fn, void *p, size_t size,
 	if (e == NULL || e->state == JM_ENTRY_EMPTY)
 		jm_report("%s(%p, %zu): the pointer was not allocated by "
 			  "jmalloc", fn, p, size);
-	if (e->state == JM_ENTRY_FREED)
+	if (e->state == JM_ENTRY_FREED || e->state == JM_ENTRY_GONE)
 		jm_report("%s(%p, %zu): double free: the block of %zu bytes "
 			  "was already freed", fn, p, size, e->size);
 	usable = jm_usable_size(e->size, jm_os_page_size());
@@ -235,6 +218,22 @@ static void jm_track_free(const char *fn, void *p, size_t size,
 		e->state = JM_ENTRY_FREED;
 	else if (act == JM_RESIZE)
 		e->size = new_size;
+	jm_dbg_unlock();
+}
+
+/* The span pool takes a span back (arena.h): forget the fill of its freed
+ * blocks.  Called with the pool locked, which is taken before this lock. */
+static void jm_forget_span(void *span, size_t blocks, size_t size)
+{
+	size_t i;
+
+	jm_dbg_lock();
+	for (i = 0; i < blocks && jm_dbg.cap != 0; i++) {
+		struct jm_entry *e = jm_find((uintptr_t)span + i * size);
+
+		if (e->state == JM_ENTRY_FREED)
+			e->state = JM_ENTRY_GONE;
+	}
 	jm_dbg_unlock();
 }
 
@@ -264,7 +263,7 @@ void *jm_debug_alloc(size_t size, int zero)
 		if (zero)
 			memset(p, 0, size);
 	} else {
-		p = jm_large_alloc(size);
+		p = jm_local_large_alloc(size, zero);
 		if (p == NULL)
 			return NULL;
 		if (jm_dbg.checking)
@@ -293,9 +292,11 @@ static void jm_debug_release(void *ptr, size_t size)
 		jm_local_free(ptr, jm_class_of_small(size));
 		JM_TOOL_CLOSE(ptr, sizeof(struct jm_block));
 	} else {
-		if (jm_dbg.tools)
+		if (jm_dbg.tools) {
 			JM_VG_FREE(ptr);
-		(void)jm_large_free(ptr, size);
+			JM_ASAN_CLOSE(ptr, usable);
+		}
+		jm_local_large_free(ptr, size);
 	}
 }
 
@@ -347,7 +348,7 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 	    (!jm_is_small(old_size) && !jm_is_small(new_size))) {
 		/* The same block, or a large one remapped, as without checks. */
 		p = usable == jm_usable_size(old_size, page)
-			    ? ptr : jm_large_realloc(ptr, old_size, new_size);
+			    ? ptr : jm_local_large_realloc(ptr, old_size, new_size);
 		if (p == NULL)
 			return NULL;
 		if (jm_dbg.checking) {

@@ -7,7 +7,8 @@
 #include "heap.h"
 #include "os.h"
 
-/* A span given back, described in its own first bytes. */
+/* A span given back, described in its own first bytes.  `len` is the
+ * bytes of the span left, plus 1 when they read as zero. */
 struct jm_spare {
 	struct jm_spare *next;
 	size_t len;
@@ -29,76 +30,85 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 
 	jm_heap_init(h);
 	h->fixed = 1;
-	h->fresh_zero = zeroed != 0;
+	h->own_region = base != NULL;
+	h->region_zero = zeroed != 0;
 	if (base == NULL || aligned - a > len)
 		return;
 	h->region = (char *)aligned;
 	h->region_left = len - (aligned - a);
 }
 
-/*
- * Hand what is left of the region to the free lists, largest blocks
- * first, so that no memory is thrown away when a new region is taken.
- */
-static void jm_heap_retire_region(struct jm_heap *h)
+size_t jm_heap_span_blocks(size_t k, size_t *units)
 {
-	size_t k = JM_NCLASSES;
+	size_t sz = jm_class_size(k), u;
 
-	while (k-- > 0) {
-		size_t sz = jm_class_size(k);
+	/* The fewest units that waste at most an eighth of themselves. */
+	for (u = 1; u <= JM_SPAN_MAX_UNITS; u++) {
+		size_t bytes = u << JM_UNIT_SHIFT, n = bytes / sz;
 
-		while (h->region_left >= sz) {
-			jm_heap_push(h, h->region, k);
-			h->region += sz;
-			h->region_left -= sz;
+		if (n != 0 && (bytes - n * sz) * 8 <= bytes) {
+			*units = u;
+			return n;
 		}
 	}
-	h->region = NULL;
-	h->region_left = 0;
+	*units = (sz + JM_UNIT_SIZE - 1) >> JM_UNIT_SHIFT;
+	return 1;
 }
 
 /*
  * Cut a span for class k out of h and make it `to`'s: a spare span of
- * that class, else the region, else a new arena.  0, or -1 with ENOMEM.
+ * that class, else the region (heaps that never use the span pool), else
+ * the span pool.  0, or -1 with ENOMEM.
  */
 static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
 {
-	size_t sz = jm_class_size(k);
-	size_t span = sz > JM_SPAN_SIZE ? sz : JM_SPAN_SIZE;
+	size_t sz = jm_class_size(k), units;
+	size_t span = jm_heap_span_blocks(k, &units) * sz;
 	struct jm_spare *s = h->spare[k];
+	int zero;
+	char *p;
 
 	if (s != NULL) {
 		h->spare[k] = s->next;
 		to->bump[k] = (char *)s;
-		to->left[k] = s->len;
+		to->left[k] = s->len & ~(size_t)1;
+		to->zero[k] = (unsigned char)(s->len & 1);
 		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
 		return 0;
 	}
-	if (h->region_left < span) {
-		char *arena;
-
-		if (h->fixed) {
+	if (h->fixed) {
+		if (h->region_left < span) {
 			/* The caller's region: a smaller span still helps. */
 			span = h->region_left - h->region_left % sz;
 			if (span == 0) {
 				errno = ENOMEM;
 				return -1;
 			}
-		} else {
-			arena = jm_os_map(JM_ARENA_SIZE);
-			if (arena == NULL)
-				return -1;
-			jm_heap_retire_region(h);
-			h->region = arena;
-			h->region_left = JM_ARENA_SIZE;
-			h->fresh_zero = 1;
 		}
+		to->bump[k] = h->region;
+		to->left[k] = span;
+		to->zero[k] = (unsigned char)h->region_zero;
+		h->region_left -= span;
+		h->region = h->region_left != 0 ? h->region + span : NULL;
+		return 0;
 	}
-	to->bump[k] = h->region;
+	p = jm_arena_take(units, span / sz, sz, &zero);
+	if (p == NULL)
+		return -1;
+	to->bump[k] = p;
 	to->left[k] = span;
-	h->region_left -= span;
-	h->region = h->region_left != 0 ? h->region + span : NULL;
+	to->zero[k] = (unsigned char)zero;
 	return 0;
+}
+
+int jm_heap_must_map(const struct jm_heap *h, size_t k)
+{
+	size_t units;
+
+	if (h->fixed || h->spare[k] != NULL)
+		return 0;
+	(void)jm_heap_span_blocks(k, &units);
+	return !jm_arena_has_units(units);
 }
 
 int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, size_t k)
@@ -108,12 +118,11 @@ int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, size_t k)
 
 void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, size_t k)
 {
-
 	if (h->left[k] >= jm_class_size(k)) {
 		struct jm_spare *s = (void *)h->bump[k];
 
 		s->next = to->spare[k];
-		s->len = h->left[k];
+		s->len = h->left[k] | h->zero[k];
 		to->spare[k] = s;
 	}
 	h->bump[k] = NULL;
@@ -195,6 +204,99 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 	return head;
 }
 
+/* 1 when every block of the span holding p has been counted free. */
+static int jm_span_free(const void *p)
+{
+	const struct jm_unit *u = jm_arena_head(p);
+
+	return u->nfree == u->blocks;
+}
+
+/* Count the free blocks of h in their spans' heads. */
+static void jm_heap_count_free(struct jm_heap *h)
+{
+	size_t k;
+
+	for (k = 0; k < JM_NCLASSES; k++) {
+		size_t sz = jm_class_size(k);
+		struct jm_block *p;
+		struct jm_spare *s;
+
+		for (p = h->free[k]; p != NULL; p = jm_link(p))
+			jm_arena_head(p)->nfree++;
+		if (h->bump[k] != NULL)
+			jm_arena_head(h->bump[k])->nfree += (uint32_t)(h->left[k] / sz);
+		for (s = h->spare[k]; s != NULL; s = s->next)
+			jm_arena_head(s)->nfree += (uint32_t)((s->len & ~(size_t)1) / sz);
+	}
+}
+
+/* Take out of h every block, span and spare of a span counted wholly
+ * free, in the classes `want` names. */
+static void jm_heap_drop_free(struct jm_heap *h, const unsigned char *want)
+{
+	size_t k;
+
+	for (k = 0; k < JM_NCLASSES; k++) {
+		struct jm_block **link = &h->free[k], *p;
+		struct jm_spare **sl = &h->spare[k], *s;
+		uint32_t n = 0;
+
+		if (!want[k])
+			continue;
+		while ((p = *link) != NULL) {
+			struct jm_block *next = jm_link(p);
+
+			if (jm_span_free(p)) {
+				*link = next;
+			} else {
+				n++;
+				link = &p->next;
+			}
+		}
+		h->count[k] = n;
+		if (h->bump[k] != NULL && jm_span_free(h->bump[k])) {
+			h->bump[k] = NULL;
+			h->left[k] = 0;
+		}
+		while ((s = *sl) != NULL) {
+			if (jm_span_free(s))
+				*sl = s->next;
+			else
+				sl = &s->next;
+		}
+	}
+}
+
+size_t jm_heap_reclaim(struct jm_heap *const *hs, size_t n, uint32_t now,
+		       size_t *listed)
+{
+	unsigned char want[JM_NCLASSES] = { 0 };
+	size_t i;
+
+	*listed = 0;
+	for (i = 0; i < n; i++)
+		if (!hs[i]->own_region)
+			jm_heap_count_free(hs[i]);
+	/* The second walk only where there is something to take out. */
+	if (jm_arena_mark_whole(want) != 0)
+		for (i = 0; i < n; i++)
+			if (!hs[i]->own_region)
+				jm_heap_drop_free(hs[i], want);
+	for (i = 0; i < n; i++)
+		*listed += jm_heap_listed(hs[i]);
+	return jm_arena_collect(now);
+}
+
+size_t jm_heap_listed(const struct jm_heap *h)
+{
+	size_t k, bytes = 0;
+
+	for (k = 0; k < JM_NCLASSES; k++)
+		bytes += h->count[k] * jm_class_size(k);
+	return bytes;
+}
+
 int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
 	size_t k;
@@ -229,7 +331,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 		for (s = h->spare[k]; s != NULL; s = s->next) {
 			if (++n > limit || (uintptr_t)s % JM_MIN_SIZE != 0)
 				return 0;
-			if (s->len == 0 || s->len % sz != 0)
+			if ((s->len & ~(size_t)1) == 0 || (s->len & ~(size_t)1) % sz != 0)
 				return 0;
 		}
 	}

@@ -1,8 +1,8 @@
 /*
  * heap.h - the heap engine: one LIFO free list per size class, and for each
  * class a span of memory of its own that new blocks are carved from by
- * bumping a pointer.  Spans are cut from a region: arenas mapped through
- * the OS layer, or one region the caller owns.  Keeping each class in its
+ * bumping a pointer.  Spans come from the span pool (arena.h), or from one
+ * region the caller owns.  Keeping each class in its
  * own spans keeps the blocks of a class close together, so the free list's
  * next block is usually a neighbour in the cache.
  *
@@ -22,17 +22,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arena.h"
 #include "common.h"
 #include "sizeclass.h"
 #include "tools.h"
 
-/* Bytes of a span: the unit that a class takes from the region. */
-#define JM_SPAN_SIZE ((size_t)64 << 10)
-/* Bytes of an arena mapped when the region runs out. */
-#define JM_ARENA_SIZE ((size_t)32 << 20)
+/* Bytes a span of the smallest classes has: one unit of the span pool. */
+#define JM_SPAN_SIZE JM_UNIT_SIZE
 
 JM_STATIC_ASSERT(JM_SPAN_SIZE % JM_MIN_SIZE == 0, "spans hold whole blocks");
-JM_STATIC_ASSERT(JM_ARENA_SIZE % JM_SMALL_MAX == 0, "arenas hold whole spans");
+JM_STATIC_ASSERT(JM_SMALL_MAX <= JM_SPAN_MAX_UNITS * JM_UNIT_SIZE,
+		 "a span holds a block of the largest class");
 
 struct jm_block {
 	struct jm_block *next;
@@ -55,10 +55,12 @@ struct jm_heap {
 	char *bump[JM_NCLASSES];	    /* next unused block, or NULL */
 	size_t left[JM_NCLASSES];	    /* bytes of the span from bump on */
 	struct jm_spare *spare[JM_NCLASSES]; /* spans given back, per class */
+	unsigned char zero[JM_NCLASSES];     /* 1: the span reads as zero */
 	char *region;			     /* unused part of the region */
 	size_t region_left;		     /* its bytes */
-	int fixed;	/* 1: never map arenas (a caller's region, or none) */
-	int fresh_zero; /* 1: memory never handed out reads as zero */
+	int fixed;	 /* 1: never take spans from the span pool itself */
+	int own_region;	 /* 1: a caller's region, outside the span pool */
+	int region_zero; /* 1: the caller's region reads as zero */
 };
 
 /*
@@ -67,8 +69,9 @@ struct jm_heap {
  * blocks elsewhere.
  */
 
-/* An empty heap that maps arenas as it needs them (all fields zero also
- * make one, so a static heap needs no call). */
+/* An empty heap that takes its spans from the span pool (arena.h) as it
+ * needs them (all fields zero also make one, so a static heap needs no
+ * call). */
 void jm_heap_init(struct jm_heap *h) JM_HIDDEN;
 
 /*
@@ -81,15 +84,26 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 			 int zeroed) JM_HIDDEN;
 
 /*
+ * Blocks a span of class k holds; *units gets the units of the span pool
+ * it takes.  The span's bytes are the blocks' bytes; the rest of its last
+ * unit, if any, stays unused.
+ */
+size_t jm_heap_span_blocks(size_t k, size_t *units) JM_HIDDEN;
+
+/*
  * A block of class k carved from the heap's memory: its span, else a new
- * span from its spare spans or region, else (unless fixed) a new arena.
- * NULL with errno ENOMEM when there is none.
+ * span from its spare spans, its region or the span pool.  NULL with
+ * errno ENOMEM when there is none.
  */
 void *jm_heap_carve(struct jm_heap *h, size_t k) JM_HIDDEN;
 
+/* 1 when the next span of class k that h cuts must come from a new
+ * arena (no spare span, no free units in the span pool). */
+int jm_heap_must_map(const struct jm_heap *h, size_t k) JM_HIDDEN;
+
 /*
- * Move one span of class k from `from` (its spare spans, its region, or a
- * new arena) to `to`, whose span of class k must be used up.  0 on
+ * Move one span of class k from `from` (its spare spans, its region, or
+ * the span pool) to `to`, whose span of class k must be used up.  0 on
  * success, -1 with errno ENOMEM.
  */
 int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to,
@@ -116,10 +130,26 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 			      uint32_t *n, struct jm_block **tail) JM_HIDDEN;
 
 /*
+ * The reclaim pass: find every span of the span pool all of whose blocks
+ * are free in the heaps hs[0..n) (on their free lists, in their spare
+ * spans, or not yet carved from their current spans), take those blocks
+ * out of the heaps and give the spans back to the span pool, where any
+ * class can take them.  Heaps on a caller's region are passed over.
+ * `now` dates the spans given back.  Sets *listed to the bytes left on
+ * the heaps' free lists; returns the bytes of the spans given back.
+ * O(free blocks + arenas).
+ */
+size_t jm_heap_reclaim(struct jm_heap *const *hs, size_t n, uint32_t now,
+		       size_t *listed) JM_HIDDEN;
+
+/* Bytes on h's free lists. O(classes). */
+size_t jm_heap_listed(const struct jm_heap *h) JM_HIDDEN;
+
+/*
  * 1 when the heap's invariants hold: free blocks aligned and inside no
  * unused span, lists acyclic within `limit` nodes and as long as their
- * counts, bump <= end, spans holding whole blocks.  For tests and
- * debugging; O(free blocks).
+ * counts, spans holding whole blocks.  For tests and debugging; O(free
+ * blocks).
  */
 int jm_heap_check(const struct jm_heap *h, size_t limit) JM_HIDDEN;
 
@@ -177,6 +207,14 @@ static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 	h->left[k] -= sz;
 	h->bump[k] = h->left[k] != 0 ? p + sz : NULL;
 	return p;
+}
+
+/* As jm_heap_bump(); *zeroed tells whether the block reads as zero. */
+static inline void *jm_heap_bump_zeroed(struct jm_heap *h, size_t k,
+					int *zeroed)
+{
+	*zeroed = h->zero[k];
+	return jm_heap_bump(h, k);
 }
 
 #endif /* JM_HEAP_H */

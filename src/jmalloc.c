@@ -41,7 +41,7 @@ static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 #endif
 	if (jm_is_small(size))
 		return jm_local_alloc(jm_class_of_small(size));
-	return jm_large_alloc(size);
+	return jm_local_large_alloc(size, 0);
 }
 
 void *jmalloc(size_t size)
@@ -65,7 +65,7 @@ static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 	if (jm_is_small(size))
 		jm_local_free(ptr, jm_class_of_small(size));
 	else
-		(void)jm_large_free(ptr, size); /* fails only on a wrong size */
+		jm_local_large_free(ptr, size);
 	errno = saved;
 }
 
@@ -82,10 +82,7 @@ void jmfree(void *ptr, size_t size)
 
 void *jmcalloc(size_t nmemb, size_t size)
 {
-	struct jm_heap *h;
-	size_t k;
 	size_t n;
-	void *p;
 
 #if defined(__GNUC__) && defined(HAVE_BUILTIN_MUL_OVERFLOW)
 	if (__builtin_mul_overflow(nmemb, size, &n)) {
@@ -104,21 +101,8 @@ void *jmcalloc(size_t nmemb, size_t size)
 		return jm_debug_alloc(n, 1);
 #endif
 	if (!jm_is_small(n))
-		return jm_large_alloc(n); /* fresh mappings are zero-filled */
-	k = jm_class_of_small(n);
-	h = jm_local_heap();
-	p = jm_heap_pop(h, k);
-	if (p == NULL) {
-		/* Never handed out before: zero where the heap's memory is. */
-		p = jm_heap_bump(h, k);
-		if (p != NULL && h->fresh_zero)
-			return p;
-		if (p == NULL)
-			p = jm_local_refill(h, k);
-		if (p == NULL)
-			return NULL;
-	}
-	return memset(p, 0, n);
+		return jm_local_large_alloc(n, 1);
+	return jm_local_alloc_zeroed(jm_class_of_small(n), n);
 }
 
 void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
@@ -135,7 +119,7 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 		if (jm_class_of_small(old_size) == jm_class_of_small(new_size))
 			return ptr;
 	} else if (!jm_is_small(old_size) && !jm_is_small(new_size)) {
-		return jm_large_realloc(ptr, old_size, new_size);
+		return jm_local_large_realloc(ptr, old_size, new_size);
 	}
 	p = jmalloc(new_size);
 	if (p == NULL)
@@ -148,4 +132,37 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 size_t jmalloc_good_size(size_t size)
 {
 	return jm_usable_size(size, jm_os_page_size());
+}
+
+size_t jmalloc_trim(void)
+{
+	int saved = errno;
+	size_t bytes = jm_local_trim() + jm_large_trim();
+
+	errno = saved;
+	return bytes;
+}
+
+int jmalloc_stats(struct jmalloc_stats *stats, size_t size)
+{
+	struct jmalloc_stats st;
+	struct jm_local_stats local;
+	struct jm_large_stats large;
+
+	if (stats == NULL || size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	jm_local_stats(&local);
+	jm_large_stats(&large);
+	memset(&st, 0, sizeof(st));
+	st.mapped = local.arenas.mapped + large.live + large.cached;
+	st.listed = local.listed;
+	st.unused_spans = local.arenas.unused;
+	st.unused_dirty = local.arenas.dirty;
+	st.large_live = large.live;
+	st.large_cached = large.cached;
+	st.returned = local.returned + large.returned;
+	memcpy(stats, &st, size < sizeof(st) ? size : sizeof(st));
+	return 0;
 }

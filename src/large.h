@@ -1,6 +1,17 @@
 /*
- * large.h - blocks larger than JM_SMALL_MAX: each is a mapping of its own,
- * rounded up to whole pages, unmapped when freed.
+ * large.h - blocks larger than JM_SMALL_MAX: mappings rounded up to whole
+ * pages, and a bounded cache of freed ones.
+ *
+ * A freed large block is kept in the cache, an address-ordered set of free
+ * extents in which neighbours merge; a later request takes the front of
+ * the smallest extent that holds it, so that a program that keeps making
+ * and dropping large temporaries maps no memory and faults in no page in
+ * steady state.  The cache holds at most max(JM_LARGE_CACHE_MIN, the most
+ * bytes of large blocks live at once) in at most JM_LARGE_SLOTS extents,
+ * unmapping its oldest extents past that; an extent unused for
+ * JMALLOC_DECAY_MS (lifecycle.h) is unmapped at the next large-block call
+ * after that.  jm_large_trim() unmaps all.  Thread-safe: one lock
+ * (glue.h).
  */
 #ifndef JM_LARGE_H
 #define JM_LARGE_H
@@ -9,18 +20,33 @@
 
 #include "common.h"
 
-/* A zero-filled block of `size` > JM_SMALL_MAX bytes, or NULL (ENOMEM). */
-void *jm_large_alloc(size_t size) JM_HIDDEN;
+#define JM_LARGE_CACHE_MIN ((size_t)64 << 20)
+#define JM_LARGE_SLOTS 64
 
-/* Unmap a large block; a size no block can have is ignored.  Returns 0, or
- * -1 when the system refused (a wrong pointer or size). */
-int jm_large_free(void *ptr, size_t size) JM_HIDDEN;
+/* A block of `size` > JM_SMALL_MAX bytes, or NULL (ENOMEM); zero-filled
+ * when `zero` is 1. */
+void *jm_large_alloc(size_t size, int zero) JM_HIDDEN;
+
+/* Give a large block back to the cache; a size no block can have is
+ * ignored. */
+void jm_large_free(void *ptr, size_t size) JM_HIDDEN;
 
 /*
  * Resize a large block to `new_size` > JM_SMALL_MAX bytes: in place when
- * the page count is unchanged or shrinks, by remapping or copying when it
- * grows.  NULL with ENOMEM leaves the block as it was.
+ * the page count is unchanged or shrinks, or when the cache holds the
+ * pages after it; else by remapping, or by copying.  NULL with ENOMEM
+ * leaves the block as it was.
  */
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+
+/* Unmap every cached extent; returns their bytes. */
+size_t jm_large_trim(void) JM_HIDDEN;
+
+struct jm_large_stats {
+	size_t live;	 /* bytes of large blocks in use */
+	size_t cached;	 /* bytes in the cache */
+	size_t returned; /* bytes unmapped from the cache, ever */
+};
+void jm_large_stats(struct jm_large_stats *st) JM_HIDDEN;
 
 #endif /* JM_LARGE_H */

@@ -16,8 +16,12 @@
 #ifndef JM_LOCAL_H
 #define JM_LOCAL_H
 
+#include <string.h>
+
+#include "arena.h"
 #include "common.h"
 #include "heap.h"
+#include "large.h"
 
 #if JM_THREADS
 /* The calling thread's heap; until the thread first needs one, a shared
@@ -38,6 +42,24 @@ static inline struct jm_heap *jm_local_heap(void)
 }
 #endif
 
+/*
+ * Give back to the system every free span and arena that the calling
+ * thread can reach (its own heap and the shared pool); returns the bytes.
+ */
+size_t jm_local_trim(void) JM_HIDDEN;
+
+/* A slow path outside the size classes (a large block): give the decay
+ * (lifecycle.h) a chance to run. */
+void jm_local_tick(void) JM_HIDDEN;
+
+/* What the calling thread's heap and the shared pool hold. */
+struct jm_local_stats {
+	size_t listed;	 /* bytes on free lists */
+	size_t returned; /* bytes given back to the system, ever */
+	struct jm_arena_stats arenas;
+};
+void jm_local_stats(struct jm_local_stats *st) JM_HIDDEN;
+
 /* A block of class k for heap h, whose free list of k is empty: carved,
  * or taken from elsewhere.  NULL with errno ENOMEM. */
 void *jm_local_refill(struct jm_heap *h, size_t k) JM_HIDDEN;
@@ -54,6 +76,57 @@ static inline void *jm_local_alloc(size_t k)
 	if (JM_UNLIKELY(p == NULL))
 		p = jm_local_refill(h, k);
 	return p;
+}
+
+/* A block of class k for the calling thread whose first n bytes read as
+ * zero, or NULL with errno ENOMEM. */
+static inline void *jm_local_alloc_zeroed(size_t k, size_t n)
+{
+	struct jm_heap *h = jm_local_heap();
+	void *p = jm_heap_pop(h, k);
+	int zeroed;
+
+	if (p == NULL) {
+		/* Never handed out before: zero where the span is. */
+		p = jm_heap_bump_zeroed(h, k, &zeroed);
+		if (p != NULL && zeroed)
+			return p;
+		if (p == NULL)
+			p = jm_local_refill(h, k);
+		if (p == NULL)
+			return NULL;
+	}
+	return memset(p, 0, n);
+}
+
+/* A large block (large.h); when memory is short, what the calling thread
+ * can reach goes back to the system first.  NULL with errno ENOMEM. */
+static inline void *jm_local_large_alloc(size_t size, int zero)
+{
+	void *p = jm_large_alloc(size, zero);
+
+	jm_local_tick();
+	if (p == NULL && jm_local_trim() != 0)
+		p = jm_large_alloc(size, zero);
+	return p;
+}
+
+/* jm_large_realloc(), likewise. */
+static inline void *jm_local_large_realloc(void *ptr, size_t old_size,
+					   size_t new_size)
+{
+	void *p = jm_large_realloc(ptr, old_size, new_size);
+
+	if (p == NULL && jm_local_trim() != 0)
+		p = jm_large_realloc(ptr, old_size, new_size);
+	return p;
+}
+
+/* Free a large block (large.h). */
+static inline void jm_local_large_free(void *ptr, size_t size)
+{
+	jm_large_free(ptr, size);
+	jm_local_tick();
 }
 
 /* Give back a block of class k from the calling thread. */

@@ -24,6 +24,10 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "glue.h"
+#include "large.h"
+#include "lifecycle.h"
+
 /* A batch in the pool: a NULL-terminated list of blocks whose first block
  * also links the next batch. */
 struct jm_batch {
@@ -45,13 +49,14 @@ JM_STATIC_ASSERT(sizeof(struct jm_thread_heap) <= JM_SMALL_MAX,
 		 "a heap fits in a block");
 
 static struct {
-	pthread_mutex_t lock;
 	struct jm_heap heap; /* arenas, spare spans, heaps, odd blocks */
 	struct jm_batch *batches[JM_NCLASSES]; /* full batches per class */
+	size_t batched;			       /* bytes in those batches */
 	struct jm_thread_heap *heaps;	       /* heaps of exited threads */
+	struct jm_life life; /* when the pool's memory goes back */
 	pthread_key_t key;   /* destructor: jm_thread_exit */
 	int key_ok;
-} jm_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} jm_pool;
 
 static pthread_once_t jm_once = PTHREAD_ONCE_INIT;
 
@@ -73,36 +78,20 @@ static uint32_t jm_batch_count(size_t k)
 
 static void jm_pool_lock(void)
 {
-	(void)pthread_mutex_lock(&jm_pool.lock);
+	jm_lock(JM_LOCK_POOL);
 }
 
 static void jm_pool_unlock(void)
 {
-	(void)pthread_mutex_unlock(&jm_pool.lock);
-}
-
-static void jm_fork_prepare(void)
-{
-	jm_pool_lock();
-}
-
-static void jm_fork_parent(void)
-{
-	jm_pool_unlock();
-}
-
-static void jm_fork_child(void)
-{
-	/* Only the forking thread lives on; the lock it held is free again. */
-	(void)pthread_mutex_init(&jm_pool.lock, NULL);
+	jm_unlock(JM_LOCK_POOL);
 }
 
 static void jm_thread_exit(void *arg);
+static void jm_pool_oom(struct jm_heap *h);
 
 static void jm_thread_once(void)
 {
 	jm_pool.key_ok = pthread_key_create(&jm_pool.key, jm_thread_exit) == 0;
-	(void)pthread_atfork(jm_fork_prepare, jm_fork_parent, jm_fork_child);
 }
 
 /* Give the calling thread a heap of its own; NULL with errno ENOMEM. */
@@ -117,9 +106,15 @@ static struct jm_heap *jm_thread_heap_create(void)
 	th = jm_pool.heaps;
 	if (th != NULL)
 		jm_pool.heaps = th->next;
-	else
-		th = jm_heap_carve(&jm_pool.heap,
-				   jm_class_of(sizeof(struct jm_thread_heap)));
+	else {
+		size_t kh = jm_class_of(sizeof(struct jm_thread_heap));
+
+		th = jm_heap_carve(&jm_pool.heap, kh);
+		if (th == NULL) {
+			jm_pool_oom(NULL);
+			th = jm_heap_carve(&jm_pool.heap, kh);
+		}
+	}
 	jm_pool_unlock();
 	if (th == NULL)
 		return NULL;
@@ -149,6 +144,7 @@ static void jm_pool_put(size_t k, struct jm_block *head,
 		b->next = jm_pool.batches[k];
 		JM_TOOL_CLOSE(b, sizeof(*b));
 		jm_pool.batches[k] = b;
+		jm_pool.batched += n * jm_class_size(k);
 	} else {
 		if (tail == NULL) {
 			struct jm_block *next;
@@ -163,6 +159,119 @@ static void jm_pool_put(size_t k, struct jm_block *head,
 		}
 		jm_heap_push_list(&jm_pool.heap, k, head, tail, n);
 	}
+}
+
+/* With the pool locked: move the pool's batches onto its free lists, so
+ * that a reclaim pass sees their blocks. */
+static void jm_pool_unbatch(void)
+{
+	size_t k;
+
+	for (k = 0; k < JM_NCLASSES; k++) {
+		struct jm_batch *b;
+
+		while ((b = jm_pool.batches[k]) != NULL) {
+			struct jm_block *head = (struct jm_block *)b, *tail, *next;
+
+			JM_TOOL_OPEN(b, sizeof(*b));
+			jm_pool.batches[k] = b->next;
+			b->next = NULL; /* the second word of a list node */
+			for (tail = head;; tail = next) {
+				JM_TOOL_OPEN(tail, sizeof(*tail));
+				next = tail->next;
+				if (next == NULL)
+					break;
+			}
+			jm_heap_push_list(&jm_pool.heap, k, head, tail,
+					  jm_batch_count(k));
+			jm_pool.batched -= jm_batch_count(k) * jm_class_size(k);
+		}
+	}
+}
+
+/* With the pool locked: the heaps a pass of thread heap h sees. */
+static size_t jm_pool_heaps(struct jm_heap *h, struct jm_heap **hs)
+{
+	hs[0] = &jm_pool.heap;
+	if (h == NULL || h == &jm_empty_heap)
+		return 1;
+	hs[1] = h;
+	return 2;
+}
+
+/* With the pool locked: a tick of the decay (lifecycle.h) for thread
+ * heap h. */
+static void jm_pool_tick(struct jm_heap *h)
+{
+	struct jm_heap *hs[2];
+	size_t n = jm_pool_heaps(h, hs);
+
+	if (jm_life_pass_due(&jm_pool.life))
+		jm_pool_unbatch();
+	(void)jm_life_tick(&jm_pool.life, hs, n);
+}
+
+/* With the pool locked: before a span of class k for thread heap h maps a
+ * new arena, a pass when enough has been freed since the last. */
+static void jm_pool_grow(struct jm_heap *h, size_t k)
+{
+	struct jm_heap *hs[2];
+	size_t n;
+
+	if (!jm_life_grow_due(&jm_pool.life) || !jm_heap_must_map(&jm_pool.heap, k))
+		return;
+	n = jm_pool_heaps(h, hs);
+	jm_pool_unbatch();
+	jm_life_grow(&jm_pool.life, hs, n);
+}
+
+/* With the pool locked: everything the pool and thread heap h can give
+ * back goes back.  Returns the bytes. */
+static size_t jm_pool_trim(struct jm_heap *h)
+{
+	struct jm_heap *hs[2];
+	size_t n = jm_pool_heaps(h, hs);
+
+	jm_pool_unbatch();
+	return jm_life_trim(&jm_pool.life, hs, n);
+}
+
+/* With the pool locked: memory ran out; take back what can be, so that
+ * the caller can try again. */
+static void jm_pool_oom(struct jm_heap *h)
+{
+	(void)jm_large_trim();
+	(void)jm_pool_trim(h);
+}
+
+void jm_local_tick(void)
+{
+	jm_pool_lock();
+	jm_pool_tick(jm_tls_heap);
+	jm_pool_unlock();
+}
+
+size_t jm_local_trim(void)
+{
+	size_t bytes;
+
+	jm_pool_lock();
+	bytes = jm_pool_trim(jm_tls_heap);
+	jm_pool_unlock();
+	return bytes;
+}
+
+void jm_local_stats(struct jm_local_stats *st)
+{
+	struct jm_heap *h = jm_tls_heap;
+
+	jm_pool_lock();
+	st->listed = jm_heap_listed(&jm_pool.heap) + jm_pool.batched;
+	if (h != &jm_empty_heap)
+		st->listed += jm_heap_listed(h);
+	st->returned = jm_pool.life.returned;
+	jm_arena_stats(&st->arenas);
+	jm_pool_unlock();
 }
 
 void *jm_local_refill(struct jm_heap *h, size_t k)
@@ -180,6 +289,7 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		return p;
 
 	jm_pool_lock();
+	jm_pool_tick(h); /* first: a pass may take back h's used-up span */
 	b = jm_pool.batches[k];
 	if (b != NULL) {
 		struct jm_block *head = (struct jm_block *)b;
@@ -189,15 +299,25 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		JM_TOOL_CLOSE(b, sizeof(*b));
 		h->free[k] = head;
 		h->count[k] = jm_batch_count(k);
+		jm_pool.batched -= jm_batch_count(k) * jm_class_size(k);
+		jm_life_taken(&jm_pool.life, jm_batch_count(k) * jm_class_size(k));
 	} else if (jm_pool.heap.count[k] > 0) {
 		struct jm_block *head, *tail;
 		uint32_t n;
 
 		head = jm_heap_take(&jm_pool.heap, k, jm_batch_count(k), &n, &tail);
 		jm_heap_push_list(h, k, head, tail, n);
-	} else if (jm_heap_give_span(&jm_pool.heap, h, k) != 0) {
-		jm_pool_unlock();
-		return NULL;
+		jm_life_taken(&jm_pool.life, n * jm_class_size(k));
+	} else {
+		jm_pool_grow(h, k);
+		if (jm_heap_give_span(&jm_pool.heap, h, k) != 0) {
+			/* Out of memory: take back what can be, try again. */
+			jm_pool_oom(h);
+			if (jm_heap_give_span(&jm_pool.heap, h, k) != 0) {
+				jm_pool_unlock();
+				return NULL;
+			}
+		}
 	}
 	jm_pool_unlock();
 	if (h->free[k] != NULL) {
@@ -227,6 +347,8 @@ void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 		rest = jm_heap_split(h, k, h->limit[k] - jm_batch_count(k), &n);
 		jm_pool_lock();
 		jm_pool_put(k, rest, NULL, n);
+		jm_life_freed(&jm_pool.life, n * jm_class_size(k));
+		jm_pool_tick(h);
 		jm_pool_unlock();
 	}
 	jm_heap_push(h, p, k);
@@ -248,11 +370,14 @@ static void jm_thread_exit(void *arg)
 
 			head = jm_heap_take(h, k, jm_batch_count(k), &n, &tail);
 			jm_pool_put(k, head, tail, n);
+			jm_life_freed(&jm_pool.life, n * jm_class_size(k));
 		}
+		jm_life_freed(&jm_pool.life, h->left[k]);
 		jm_heap_return_span(h, &jm_pool.heap, k);
 	}
 	th->next = jm_pool.heaps;
 	jm_pool.heaps = th;
+	jm_pool_tick(NULL);
 	jm_pool_unlock();
 }
 #endif /* JM_THREADS */

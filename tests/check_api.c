@@ -316,7 +316,9 @@ START_TEST(test_api_free_keeps_errno)
 }
 END_TEST
 
-START_TEST(test_api_large_block_unmapped_on_free)
+/* A freed large block is cached and serves the next request of its size
+ * (no new mapping); jmalloc_trim() unmaps it. */
+START_TEST(test_api_large_block_cached_then_trimmed)
 {
 	size_t sizes[] = { MiB + 1, 2 * MiB, 5 * MiB + 123 };
 	size_t i;
@@ -328,9 +330,12 @@ START_TEST(test_api_large_block_unmapped_on_free)
 		memset(p, 1, sizes[i]);
 		ck_assert(mapped(p, sizes[i]));
 		jmfree(p, sizes[i]);
+		ck_assert_ptr_eq(jmalloc(sizes[i]), p);
+		jmfree(p, sizes[i]);
+		ck_assert_uint_ge(jmalloc_trim(), jmalloc_good_size(sizes[i]));
 		ck_assert_msg(!mapped(p, sizes[i]),
-			      "a block of %zu bytes is still mapped after jmfree",
-			      sizes[i]);
+			      "a block of %zu bytes is still mapped after "
+			      "jmfree and jmalloc_trim", sizes[i]);
 	}
 }
 END_TEST
@@ -426,6 +431,7 @@ START_TEST(test_api_realloc_small_to_large_and_back)
 	p = jmrealloc(q, 3 * MiB, 200);
 	ck_assert_ptr_nonnull(p);
 	check_filled(p, 200, 7);
+	(void)jmalloc_trim();
 	ck_assert(!mapped(q, 3 * MiB));
 	jmfree(p, 200);
 }
@@ -449,8 +455,11 @@ START_TEST(test_api_realloc_large_grow_and_shrink)
 	ck_assert_ptr_eq(p, q);
 	check_filled(p, 2 * MiB, 11);
 	ck_assert(mapped(p, 3 * MiB));
+	(void)jmalloc_trim();
+	ck_assert(mapped(p, 3 * MiB));
 	ck_assert(!mapped(p + 4 * MiB, 4 * MiB));
 	jmfree(p, 3 * MiB);
+	(void)jmalloc_trim();
 	ck_assert(!mapped(p, 3 * MiB));
 }
 END_TEST
@@ -468,10 +477,11 @@ START_TEST(test_api_realloc_to_zero_gives_min_block)
 	p = jmalloc(10);
 	ck_assert_ptr_eq(jmrealloc(p, 10, 0), p);
 	jmfree(p, 0);
-	/* A large one moves to the minimum class and is unmapped. */
+	/* A large one moves to the minimum class and is given back. */
 	p = filled(2 * MiB, 2);
 	q = jmrealloc(p, 2 * MiB, 0);
 	ck_assert_ptr_nonnull(q);
+	(void)jmalloc_trim();
 	ck_assert(!mapped(p, 2 * MiB));
 	jmfree(q, 0);
 }
@@ -517,7 +527,7 @@ static Suite *api_suite(void)
 	tcase_add_test(core, test_api_usable_size_is_writable);
 	tcase_add_test(core, test_api_free_null_is_noop);
 	tcase_add_test(core, test_api_free_keeps_errno);
-	tcase_add_test(core, test_api_large_block_unmapped_on_free);
+	tcase_add_test(core, test_api_large_block_cached_then_trimmed);
 	tcase_add_test(core, test_api_calloc_zeroes_reused_and_fresh);
 	tcase_add_test(core, test_api_version_macros);
 	suite_add_tcase(s, core);

@@ -174,7 +174,88 @@ static void write_after_free(char *e, size_t len)
 	    "was changed after that block of 100 bytes was freed", (void *)p);
 	p = jmalloc(120); /* the same class: the same block comes back */
 }
+
+/* A trim in between: a block whose span still holds a live block keeps
+ * its fill and its check. */
+static void write_after_free_across_trim(char *e, size_t len)
+{
+	unsigned char *keep = jmalloc(100), *p = jmalloc(100);
+
+	jmfree(p, 100);
+	(void)jmalloc_trim();
+	p[60] = 1; /* the bug */
+	say(e, len, "jmalloc(100): write after free: byte 60 of the block at %p "
+	    "was changed after that block of 100 bytes was freed", (void *)p);
+	p = jmalloc(100);
+	jmfree(keep, 100);
+}
 #endif
+
+/* The table outlives a trim that gives the block's span back. */
+static void free_twice_across_trim(char *e, size_t len)
+{
+	void *p = jmalloc(40);
+	size_t i;
+
+	jmfree(p, 40);
+	(void)jmalloc_trim();
+	for (i = 0; i < 1000; i++) /* the span may serve another class */
+		jmfree(jmalloc(3000), 3000);
+	/* Of whichever block last had that address. */
+	say(e, len, "jmfree(%p, 40): double free: the block of", p);
+	jmfree(p, 40);
+}
+
+static void wrong_size_across_trim(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	(void)jmalloc_trim();
+	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable 128)", p);
+	jmfree(p, 50);
+}
+
+START_TEST(test_debug_trim_keeps_double_free_check)
+{
+	expect_abort(free_twice_across_trim, "double free across jmalloc_trim");
+}
+END_TEST
+
+START_TEST(test_debug_trim_keeps_size_check)
+{
+	expect_abort(wrong_size_across_trim, "wrong size across jmalloc_trim");
+}
+END_TEST
+
+#if !defined(__SANITIZE_ADDRESS__)
+START_TEST(test_debug_trim_keeps_fill_check)
+{
+	expect_abort(write_after_free_across_trim, "write after free across jmalloc_trim");
+}
+END_TEST
+#endif
+
+/* Blocks of a span given back and taken by another class are handed out
+ * without a false report. */
+START_TEST(test_debug_trim_then_reuse_passes)
+{
+	void *p[2000];
+	int i, round;
+
+	for (round = 0; round < 3; round++) {
+		size_t s = round == 1 ? 700 : 48;
+
+		for (i = 0; i < 2000; i++) {
+			p[i] = jmalloc(s);
+			ck_assert_ptr_nonnull(p[i]);
+			memset(p[i], 0x11, s);
+		}
+		for (i = 0; i < 2000; i++)
+			jmfree(p[i], s);
+		ck_assert_uint_gt(jmalloc_trim(), 0);
+	}
+}
+END_TEST
 
 START_TEST(test_debug_free_too_small_size)
 {
@@ -305,8 +386,12 @@ static Suite *debug_suite(void)
 	/* Built with AddressSanitizer, the write itself is reported first
 	 * (see tests/checkers.sh). */
 	tcase_add_test(tc, test_debug_write_after_free);
+	tcase_add_test(tc, test_debug_trim_keeps_fill_check);
 #endif
 	tcase_add_test(tc, test_debug_correct_use_passes);
+	tcase_add_test(tc, test_debug_trim_keeps_double_free_check);
+	tcase_add_test(tc, test_debug_trim_keeps_size_check);
+	tcase_add_test(tc, test_debug_trim_then_reuse_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -502,6 +502,116 @@ START_TEST(test_threads_fork_child_shares_heap)
 END_TEST
 #endif
 
+/* --- jmalloc_trim -------------------------------------------------------- */
+
+static _Atomic int trim_bad;
+
+/* Keeps 64 live blocks, replaced at random, each checked before it is
+ * freed, until stop_busy. */
+static void *checking_thread(void *arg)
+{
+	uint64_t x = (uint64_t)(uintptr_t)arg;
+	struct block b[64];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		b[i].size = random_size(&x);
+		b[i].owner = (unsigned)i;
+		b[i].p = jmalloc(b[i].size);
+		if (b[i].p == NULL) {
+			atomic_store(&trim_bad, 1);
+			return NULL;
+		}
+		fill_block(&b[i]);
+	}
+	while (!atomic_load(&stop_busy)) {
+		i = (int)(xorshift(&x) % 64);
+		if (check_block(&b[i]) != 0)
+			atomic_store(&trim_bad, 2);
+		jmfree(b[i].p, b[i].size);
+		b[i].size = random_size(&x);
+		b[i].p = jmalloc(b[i].size);
+		if (b[i].p == NULL) {
+			atomic_store(&trim_bad, 1);
+			return NULL;
+		}
+		fill_block(&b[i]);
+	}
+	for (i = 0; i < 64; i++) {
+		if (check_block(&b[i]) != 0)
+			atomic_store(&trim_bad, 2);
+		jmfree(b[i].p, b[i].size);
+	}
+	return NULL;
+}
+
+/* Trims from one thread while others allocate and free: no block is
+ * lost or handed out twice (contents checked), and trim keeps working. */
+START_TEST(test_threads_trim_while_others_allocate)
+{
+	pthread_t t[2];
+	int i;
+
+	atomic_store(&stop_busy, 0);
+	atomic_store(&trim_bad, 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, checking_thread,
+						(void *)(uintptr_t)(i + 31)), 0);
+	for (i = 0; i < scale(2000) + 1; i++) {
+		void *p = jmalloc(3 * MiB);
+
+		ck_assert_ptr_nonnull(p);
+		jmfree(p, 3 * MiB);
+		(void)jmalloc_trim();
+	}
+	atomic_store(&stop_busy, 1);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	ck_assert_int_eq(atomic_load(&trim_bad), 0);
+}
+END_TEST
+
+#ifndef JM_MAP_SHARED
+static void *trimming_thread(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop_busy)) {
+		void *p = jmalloc(5000);
+
+		if (p != NULL)
+			jmfree(p, 5000);
+		(void)jmalloc_trim();
+	}
+	return NULL;
+}
+
+/* fork() while another thread trims: the child allocates and frees. */
+START_TEST(test_threads_fork_while_trimming)
+{
+	pthread_t t[2];
+	int i, status;
+
+	atomic_store(&stop_busy, 0);
+	ck_assert_int_eq(pthread_create(&t[0], NULL, trimming_thread, NULL), 0);
+	ck_assert_int_eq(pthread_create(&t[1], NULL, busy_thread,
+					(void *)(uintptr_t)5), 0);
+	for (i = 0; i < scale(50) + 1; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0)
+			_exit(child_work() != 0 || jmalloc_trim() == (size_t)-1);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "fork %d: child ended with status %d", i, status);
+	}
+	atomic_store(&stop_busy, 1);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+}
+END_TEST
+#endif
+
 static Suite *threads_suite(void)
 {
 	Suite *s = suite_create("threads");
@@ -510,8 +620,10 @@ static Suite *threads_suite(void)
 
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_threads_random_ops_keep_contents);
+	tcase_add_test(tc, test_threads_trim_while_others_allocate);
 #ifndef JM_MAP_SHARED
 	tcase_add_test(tc, test_threads_fork_while_others_allocate);
+	tcase_add_test(tc, test_threads_fork_while_trimming);
 #else
 	tcase_add_test(tc, test_threads_fork_child_shares_heap);
 #endif

@@ -4,6 +4,8 @@ set -u
 lib=${top_builddir:-.}/.libs/libjmalloc.so
 want="jmalloc
 jmalloc_good_size
+jmalloc_stats
+jmalloc_trim
 jmcalloc
 jmfree
 jmrealloc"
