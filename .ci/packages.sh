@@ -194,6 +194,8 @@ expect_files "$(basename "$dev_deb")" "$deb/dev.files" <<EOF
 /usr/share/lintian/overrides/libjmalloc-dev
 /usr/share/man/man3/jmalloc.3.gz
 /usr/share/man/man3/jmalloc_good_size.3.gz
+/usr/share/man/man3/jmalloc_stats.3.gz
+/usr/share/man/man3/jmalloc_trim.3.gz
 /usr/share/man/man3/jmcalloc.3.gz
 /usr/share/man/man3/jmfree.3.gz
 /usr/share/man/man3/jmrealloc.3.gz
@@ -237,7 +239,7 @@ mkdir "$tmp/autopkgtest"
 (cd "$src" && AUTOPKGTEST_TMP=$tmp/autopkgtest sh debian/tests/link-and-run)
 
 log "man 3 jmalloc, man 3 jmfree"
-for page in jmalloc jmfree jmcalloc jmrealloc jmalloc_good_size; do
+for page in jmalloc jmfree jmcalloc jmrealloc jmalloc_good_size jmalloc_trim jmalloc_stats; do
 	where=$(man -w 3 "$page") ||
 		die "man 3 $page finds no page (does /etc/dpkg/dpkg.cfg.d exclude /usr/share/man?)"
 	# An alias page is installed as a link to jmalloc.3.gz, which man shows.
@@ -318,6 +320,8 @@ $libdir/libjmalloc.so
 $libdir/pkgconfig/jmalloc.pc
 $mandir/man3/jmalloc.3.gz
 $mandir/man3/jmalloc_good_size.3.gz
+$mandir/man3/jmalloc_stats.3.gz
+$mandir/man3/jmalloc_trim.3.gz
 $mandir/man3/jmcalloc.3.gz
 $mandir/man3/jmfree.3.gz
 $mandir/man3/jmrealloc.3.gz
