@@ -1,8 +1,8 @@
 /*
  * harness.h - what the runner's files share: the parameters of a run,
  * the harness's own memory, time and RSS, and the extra figures a
- * workload reports.  runner.c defines these, for workloads in files of
- * their own.
+ * workload reports.  runner.c defines these; lifecycle.c holds
+ * workloads of its own and uses them.
  *
  * Nothing here takes memory from the allocator under test.
  */
@@ -17,7 +17,7 @@
 struct params {
 	const char *workload;
 	uint64_t count;
-	uint64_t live;	/* live objects */
+	uint64_t live;	/* live objects; for phases, MiB of the live set */
 	unsigned threads;
 	const char *trace;
 };
@@ -53,6 +53,10 @@ void syscall_mark(void);
 
 /* An extra figure for the output line: " key=value", after the others. */
 void report(const char *key, double value);
+
+/* Workloads of lifecycle.c: nonzero when `pr->workload` is theirs,
+ * with the measured time in *ns and the op count in *ops. */
+int lifecycle_run(const struct params *pr, double *ns, uint64_t *ops);
 
 /* xorshift64*: fixed seeds give every allocator the same sequence. */
 static inline uint64_t rnd(uint64_t *s)

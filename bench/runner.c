@@ -36,6 +36,8 @@
  *                         them
  *   replay                the calls of a trace file (trace.h), in order;
  *                         with -n, only the first COUNT calls
+ *   phases, large         memory given back after a peak, and large
+ *                         temporaries (lifecycle.c)
  *   probe                 two threads check each other's blocks for a
  *                         moment; exits 1 if a block was handed out twice
  *   version               prints the allocator's name and version
@@ -687,6 +689,8 @@ static uint64_t run(const struct params *pr, double *ns)
 	uint64_t ops;
 	unsigned i;
 
+	if (lifecycle_run(pr, ns, &ops))
+		return ops;
 	if (strcmp(wl, "simple") == 0 || strcmp(wl, "simple-set") == 0) {
 		int set = wl[6] != '\0';
 
