@@ -1,8 +1,8 @@
 /*
  * harness.h - what the runner's files share: the parameters of a run,
  * the harness's own memory, time and RSS, and the extra figures a
- * workload reports.  runner.c defines these; lifecycle.c holds
- * workloads of its own and uses them.
+ * workload reports.  runner.c defines these; lifecycle.c and interp.c
+ * hold workloads of their own and use them.
  *
  * Nothing here takes memory from the allocator under test.
  */
@@ -54,9 +54,10 @@ void syscall_mark(void);
 /* An extra figure for the output line: " key=value", after the others. */
 void report(const char *key, double value);
 
-/* Workloads of lifecycle.c: nonzero when `pr->workload` is theirs,
- * with the measured time in *ns and the op count in *ops. */
+/* Workloads of lifecycle.c and interp.c: nonzero when `pr->workload`
+ * is theirs, with the measured time in *ns and the op count in *ops. */
 int lifecycle_run(const struct params *pr, double *ns, uint64_t *ops);
+int interp_run(const struct params *pr, double *ns, uint64_t *ops);
 
 /* xorshift64*: fixed seeds give every allocator the same sequence. */
 static inline uint64_t rnd(uint64_t *s)

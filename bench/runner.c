@@ -10,11 +10,12 @@
  *   ns=<ns per op> ops=<ops> rss_kb=<peak RSS of the measured phase>
  *   [key=value...]
  *
- * where an op is an alloc+free pair, or one call for a trace replay, and
- * the peak RSS is the high-water mark of the measured phase above the
- * resident size at its start (VmHWM, reset through /proc/self/clear_refs;
- * -1 where the system cannot reset it).  A workload may add figures of
- * its own after these, on the same line (report()).
+ * where an op is an alloc+free pair, or one call for a trace replay or
+ * of interp's allocation hook, and the peak RSS is the high-water mark of
+ * the measured phase above the resident size at its start (VmHWM, reset
+ * through /proc/self/clear_refs; -1 where the system cannot reset it).
+ * A workload may add figures of its own after these, on the same line
+ * (report()).
  *
  * The harness's own memory (size tables, slots, the decoded trace) is
  * mapped with mmap, never taken from the allocator under test, whose
@@ -38,6 +39,7 @@
  *                         with -n, only the first COUNT calls
  *   phases, large         memory given back after a peak, and large
  *                         temporaries (lifecycle.c)
+ *   interp                an interpreter's sized allocation hook (interp.c)
  *   probe                 two threads check each other's blocks for a
  *                         moment; exits 1 if a block was handed out twice
  *   version               prints the allocator's name and version
@@ -689,7 +691,7 @@ static uint64_t run(const struct params *pr, double *ns)
 	uint64_t ops;
 	unsigned i;
 
-	if (lifecycle_run(pr, ns, &ops))
+	if (lifecycle_run(pr, ns, &ops) || interp_run(pr, ns, &ops))
 		return ops;
 	if (strcmp(wl, "simple") == 0 || strcmp(wl, "simple-set") == 0) {
 		int set = wl[6] != '\0';
