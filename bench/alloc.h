@@ -9,8 +9,9 @@
  *   jemalloc  mallocx / sdallocx / rallocx, MALLOCX_ZERO, MALLOCX_ALIGN
  *   mimalloc  mi_malloc / mi_free_size / mi_zalloc / mi_realloc /
  *             mi_malloc_aligned / mi_free_size_aligned
- *   tcmalloc  tc_malloc / tc_free_sized / tc_calloc / tc_realloc /
- *             tc_memalign (freed with tc_free)
+ *   tcmalloc  tc_malloc / tc_free_sized / tc_calloc / tc_memalign (freed
+ *             with tc_free); realloc by tc_nallocx, tc_malloc and
+ *             tc_free_sized (see there)
  *   none      no allocator: every call returns the same static buffer, so
  *             that the instruction count of the harness alone can be
  *             subtracted (loops only).
@@ -143,15 +144,32 @@ static inline void bench_trim(void) { mi_collect(true); }
 
 #elif defined(BENCH_ALLOC_TCMALLOC)
 #include <gperftools/malloc_extension_c.h>
+#include <gperftools/nallocx.h>
 #include <gperftools/tcmalloc.h>
 #define BENCH_NAME "tcmalloc"
 static inline void *bench_alloc(size_t n) { return tc_malloc(BENCH_NZ(n)); }
 static inline void bench_free(void *p, size_t n) { tc_free_sized(p, BENCH_NZ(n)); }
 static inline void *bench_calloc(size_t n) { return tc_calloc(1, BENCH_NZ(n)); }
+/*
+ * Not tc_realloc: it grows a block by at least a quarter of its size, which
+ * may put the block in a larger class than that of the size it was asked
+ * for, and tc_free_sized(p, size) takes the class from the size: the free
+ * of such a block corrupts the heap.  So a sized realloc: in place when
+ * the new size has the block's class, else a new block, a copy and a
+ * sized free.
+ */
 static inline void *bench_realloc(void *p, size_t old, size_t n)
 {
-	(void)old;
-	return tc_realloc(p, BENCH_NZ(n));
+	void *q;
+
+	if (tc_nallocx(BENCH_NZ(n), 0) == tc_nallocx(BENCH_NZ(old), 0))
+		return p;
+	q = tc_malloc(BENCH_NZ(n));
+	if (q != NULL) {
+		memcpy(q, p, old < n ? old : n);
+		tc_free_sized(p, BENCH_NZ(old));
+	}
+	return q;
 }
 static inline void *bench_aligned(size_t align, size_t n)
 {
