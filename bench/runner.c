@@ -191,7 +191,7 @@ void report(const char *key, double value)
 {
 	size_t n = strlen(extra);
 
-	snprintf(extra + n, sizeof(extra) - n, " %s=%.4f", key, value);
+	snprintf(extra + n, sizeof(extra) - n, " %s=%.6g", key, value);
 }
 
 /* --- Size tables ------------------------------------------------------- */
