@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "driver.h"
+
 #ifndef BENCH_ALLOCATORS
 #define BENCH_ALLOCATORS "jmalloc system"
 #endif
@@ -48,14 +50,9 @@
 #define BENCH_XZ "xz"
 #endif
 
-#define MAX_ALLOC 8
-#define MAX_WORK 64
-#define MAX_ROUNDS 101
-#define REF "jmalloc"
-
 /* --- Small helpers ------------------------------------------------------------ */
 
-static void fatal(const char *fmt, ...)
+void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -76,7 +73,7 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static char *xasprintf(const char *fmt, ...)
+char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -97,7 +94,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(const double *v, int n)
+double median(const double *v, int n)
 {
 	double s[MAX_ROUNDS];
 
@@ -129,48 +126,10 @@ static int listed(const char *list, const char *s)
 
 /* --- What runs --------------------------------------------------------------- */
 
-struct alloc {
-	const char *name;
-	char *path;	    /* the runner */
-	char *version;	    /* as the runner reports it */
-	int threads_ok;	    /* passed the thread probe (or not probed) */
-	int probe_failed;
-};
-
-enum kind { K_LOOP, K_THREADS, K_REPLAY };
-
-struct result {
-	double ns[MAX_ROUNDS];
-	long rss_kb[MAX_ROUNDS];
-	int n;		  /* rounds that succeeded */
-	char failure[64]; /* why a run failed, "" if none did */
-	int skipped;	  /* not run: failed the thread probe */
-	double ir;	  /* callgrind: instructions per op, <0 none */
-	int ir_checked;	  /* callgrind: jmalloc took its checked path */
-};
-
-struct work {
-	const char *name;
-	const char *runner_wl; /* the runner's workload */
-	enum kind kind;
-	const char *unit;
-	uint64_t count, quick_count;
-	uint64_t live;
-	unsigned threads; /* 0: --threads */
-	const char *about;
-	/* replays */
-	char *trace;	   /* the uncompressed trace */
-	char *trace_about;
-	/* this run's parameters and results */
-	uint64_t n;
-	struct result res[MAX_ALLOC];
-	double ir_none;	   /* callgrind: the harness alone, <0 none */
-};
-
-static struct alloc allocs[MAX_ALLOC];
-static int nallocs;
-static struct work works[MAX_WORK];
-static int nworks;
+struct alloc allocs[MAX_ALLOC];
+int nallocs;
+struct work works[MAX_WORK];
+int nworks;
 
 #define WORK(nm, wl, k, cnt, quick, lv, thr, ab) \
 	{ .name = nm, .runner_wl = wl, .kind = k, .unit = "pair", .count = cnt, \
@@ -195,6 +154,26 @@ static const struct work builtin_works[] = {
 	     "the same, split between N threads"),
 	WORK("prodcons", "prodcons", K_THREADS, 4000000, 1000000, 0, 2,
 	     "one thread allocates, another frees"),
+	/*
+	 * No run of the harness alone for these: bench-none cannot hold
+	 * their blocks.  Under callgrind, large takes 100 steps and interp
+	 * 1M (half in the short mode).
+	 */
+	{ .name = "phases", .runner_wl = "phases", .kind = K_LOOP, .unit = "pair",
+	  .count = 4000000, .quick_count = 1000000, .live = 256, .threads = 1,
+	  .flags = W_NO_NET | W_SYSCALLS,
+	  .about = "256 MiB live (16 B-4 KiB, 1-8 MiB), all freed, then small "
+		   "replacements" },
+	{ .name = "large", .runner_wl = "large", .kind = K_LOOP, .unit = "pair",
+	  .count = 400, .quick_count = 100, .threads = 1,
+	  .flags = W_NO_NET | W_SYSCALLS, .cg_count = 100,
+	  .about = "4 live blocks of 1-64 MiB replaced at random, every page "
+		   "written" },
+	{ .name = "interp", .runner_wl = "interp", .kind = K_LOOP, .unit = "call",
+	  .count = 20000000, .quick_count = 4000000, .threads = 1,
+	  .flags = W_NO_NET, .cg_count = 1000000,
+	  .about = "an interpreter's sized hook (lua_Alloc): realloc-grown "
+		   "arrays and strings, collections" },
 };
 
 /* Options. */
@@ -208,15 +187,16 @@ static const char *opt_out;
 static int opt_callgrind;
 static int opt_callgrind_only;
 static int opt_strict;
+static int opt_strace = 1;
 static int opt_timeout = 600;
 static const char *opt_trace_dir = BENCH_TRACE_DIR;
 static char *opt_traces[MAX_WORK];
 static int nopt_traces;
 static char *self_dir;
-static char *tmp_dir;
+char *tmp_dir;
 static char *command_line;
 
-static const char *work_name(const struct work *w)
+const char *work_name(const struct work *w)
 {
 	static char buf[MAX_WORK][32];
 	int i = (int)(w - works);
@@ -239,8 +219,8 @@ static unsigned work_threads(const struct work *w)
  * ours); `err_null` discards standard error.  Returns the wait status, or
  * -1 when it could not start.  The child is killed after opt_timeout.
  */
-static int run_prog(char *const argv[], char *out, size_t outlen,
-		    char *const env[], int err_null)
+int run_prog(char *const argv[], char *out, size_t outlen,
+	     char *const env[], int err_null)
 {
 	int pfd[2] = { -1, -1 }, status;
 	size_t got = 0;
@@ -311,8 +291,8 @@ static void describe_status(int status, char *buf, size_t len)
 }
 
 /* The runner's argument vector for workload w, into v (NULL-terminated). */
-static int runner_args(const struct alloc *a, const struct work *w,
-		       uint64_t n, char **v, char num[3][24])
+int runner_args(const struct alloc *a, const struct work *w, uint64_t n,
+		char **v, char num[3][24])
 {
 	int k = 0;
 
@@ -363,6 +343,7 @@ static int run_once(const struct alloc *a, struct work *w, struct result *r)
 	r->ns[r->n] = ns;
 	r->rss_kb[r->n] = rss;
 	r->n++;
+	parse_figures(out, r);
 	return 0;
 }
 
@@ -423,7 +404,7 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-static void ensure_tmp(void)
+void ensure_tmp(void)
 {
 	const char *t = getenv("TMPDIR");
 
@@ -737,7 +718,7 @@ static int run_suite(void)
 }
 
 /* Index of the reference allocator (jmalloc, else the first). */
-static int ref_index(void)
+int ref_index(void)
 {
 	int i;
 
@@ -747,7 +728,7 @@ static int ref_index(void)
 	return 0;
 }
 
-static int result_ok(const struct result *r)
+int result_ok(const struct result *r)
 {
 	return r->n > 0 && r->failure[0] == '\0' && !r->skipped;
 }
@@ -757,7 +738,7 @@ static double med_ns(const struct result *r)
 	return median(r->ns, r->n);
 }
 
-static double med_rss(const struct result *r)
+double med_rss(const struct result *r)
 {
 	double v[MAX_ROUNDS];
 	int i;
@@ -790,6 +771,12 @@ static double max_of(const double *v, int n)
 		if (v[i] > m)
 			m = v[i];
 	return m;
+}
+
+/* Decimals of a time in ns: none for the long ops of large blocks. */
+static int ns_digits(double ns)
+{
+	return ns >= 1e5 ? 0 : 2;
 }
 
 /* RSS ratios mean little below this many KiB. */
@@ -840,8 +827,9 @@ static void print_long(FILE *f, const char *date, const char *machine)
 					r->failure[0] ? r->failure : "not run");
 				continue;
 			}
-			snprintf(range, sizeof(range), "[%.2f - %.2f]",
-				 min_of(r->ns, r->n), max_of(r->ns, r->n));
+			snprintf(range, sizeof(range), "[%.*f - %.*f]",
+				 ns_digits(min_of(r->ns, r->n)), min_of(r->ns, r->n),
+				 ns_digits(max_of(r->ns, r->n)), max_of(r->ns, r->n));
 			if (result_ok(ref))
 				snprintf(tr, sizeof(tr), "%.2f", med_ns(r) / med_ns(ref));
 			if (med_rss(r) >= 0)
@@ -849,11 +837,12 @@ static void print_long(FILE *f, const char *date, const char *machine)
 			if (result_ok(ref) && med_rss(ref) >= RSS_RATIO_MIN_KB &&
 			    med_rss(r) >= 0)
 				snprintf(mr, sizeof(mr), "%.2f", med_rss(r) / med_rss(ref));
-			fprintf(f, "%9.2f %21s %7s %10s %7s\n", med_ns(r), range, tr,
-				mem, mr);
+			fprintf(f, "%9.*f %21s %7s %10s %7s\n", ns_digits(med_ns(r)),
+				med_ns(r), range, tr, mem, mr);
 		}
 	}
-	fprintf(f, "\nWorkloads (an op is an alloc+free pair; for a replay, one call):\n");
+	print_figures(f, 0);
+	fprintf(f, "\nWorkloads (an op is an alloc+free pair; for a replay or interp, one call):\n");
 	for (wi = 0; wi < nworks; wi++) {
 		const struct work *w = &works[wi];
 
@@ -939,10 +928,10 @@ static void print_markdown(FILE *f, const char *date, const char *machine)
 				fprintf(f, " %s |", r->skipped ? "skipped" :
 					r->failure[0] ? "failed" : "-");
 			else if (i != ri && result_ok(ref))
-				fprintf(f, " %.2f (%.2fx) |", med_ns(r),
-					med_ns(r) / med_ns(ref));
+				fprintf(f, " %.*f (%.2fx) |", ns_digits(med_ns(r)),
+					med_ns(r), med_ns(r) / med_ns(ref));
 			else
-				fprintf(f, " %.2f |", med_ns(r));
+				fprintf(f, " %.*f |", ns_digits(med_ns(r)), med_ns(r));
 		}
 		fputc('\n', f);
 	}
@@ -972,6 +961,7 @@ static void print_markdown(FILE *f, const char *date, const char *machine)
 		}
 		fputc('\n', f);
 	}
+	print_figures(f, 1);
 	print_targets(f, 1);
 }
 
@@ -1040,6 +1030,7 @@ static void write_chart(const char *dir, const char *date, const char *machine)
 		}
 		fprintf(f, "\n");
 	}
+	tsv_figures(f);
 	fclose(f);
 
 	f = fopen(gp, "w");
@@ -1156,6 +1147,20 @@ static uint64_t cg_replay_n(void)
 	return opt_quick ? 300000 : 1000000;
 }
 
+/* The ops of a workload's callgrind run (for large and interp, steps). */
+static uint64_t cg_n(const struct work *w)
+{
+	if (w->cg_count != 0)
+		return opt_quick ? w->cg_count / 2 : w->cg_count;
+	return w->kind == K_REPLAY ? cg_replay_n() : cg_loop_n();
+}
+
+/* The workloads counted: the single-threaded ones. */
+static int cg_counted(const struct work *w)
+{
+	return w->kind != K_THREADS;
+}
+
 /* Count instructions for each single-threaded workload; failures. */
 static int run_callgrind(void)
 {
@@ -1171,12 +1176,13 @@ static int run_callgrind(void)
 	fprintf(stderr, "%-16s", "callgrind");
 	for (wi = 0; wi < nworks; wi++) {
 		struct work *w = &works[wi];
-		uint64_t n = w->kind == K_REPLAY ? cg_replay_n() : cg_loop_n();
+		uint64_t n = cg_n(w);
 
 		w->ir_none = -1;
-		if (w->kind == K_THREADS)
+		if (!cg_counted(w))
 			continue;
-		if (w->kind == K_LOOP && access(none, X_OK) == 0)
+		if (w->kind == K_LOOP && !(w->flags & W_NO_NET) &&
+		    access(none, X_OK) == 0)
 			w->ir_none = callgrind_once(none, w, n, &checked);
 		for (i = 0; i < nallocs; i++) {
 			w->res[i].ir = callgrind_once(allocs[i].path, w, n,
@@ -1199,14 +1205,18 @@ static void print_callgrind(FILE *out)
 	int ri = ref_index(), wi, i, any = 0, checked = 0;
 
 	for (wi = 0; wi < nworks; wi++)
-		any |= works[wi].kind != K_THREADS;
+		any |= cg_counted(&works[wi]);
 	if (!any)
 		return;
 	fprintf(out, "\nInstructions per op under callgrind, the measured phase only "
-		     "(loops: %llu pairs; replays: the first %llu calls).\n"
-		     "\"net\": less the harness's own instructions (the loop with "
-		     "no allocator).\n\n",
+		     "(loops: %llu pairs; replays: the first %llu calls",
 		(unsigned long long)cg_loop_n(), (unsigned long long)cg_replay_n());
+	for (wi = 0; wi < nworks; wi++)
+		if (cg_counted(&works[wi]) && works[wi].cg_count != 0)
+			fprintf(out, "; %s: %llu steps", work_name(&works[wi]),
+				(unsigned long long)cg_n(&works[wi]));
+	fprintf(out, ").\n\"net\": less the harness's own instructions (the "
+		     "loop with no allocator).\n\n");
 	fprintf(out, "%-16s", "workload");
 	for (i = 0; i < nallocs; i++)
 		fprintf(out, " %10s", allocs[i].name);
@@ -1218,7 +1228,7 @@ static void print_callgrind(FILE *out)
 		double base = w->ir_none > 0 ? w->ir_none : 0;
 		int net;
 
-		if (w->kind == K_THREADS)
+		if (!cg_counted(w))
 			continue;
 		for (net = 0; net <= (w->ir_none > 0); net++) {
 			char label[48];
@@ -1344,6 +1354,7 @@ static void usage(FILE *f)
 "      --strict           an allocator that fails the thread-safety probe is\n"
 "                         an error (default: its threaded workloads are\n"
 "                         skipped)\n"
+"      --no-strace        do not count system calls under strace (below)\n"
 "  -l, --list             list the allocators and workloads\n"
 "  -h, --help             this text\n"
 "\n"
@@ -1352,6 +1363,7 @@ static void usage(FILE *f)
 "process of that program name (for example cc1 under gcc) instead of\n"
 "PROGRAM itself.\n",
 		BENCH_ALLOCATORS);
+	usage_figures(f);
 }
 
 static char *join_args(int argc, char **argv)
@@ -1419,6 +1431,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 'M' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "no-strace", no_argument, NULL, 'N' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1451,6 +1464,7 @@ int main(int argc, char **argv)
 		case 'o': opt_out = optarg; break;
 		case 'M': opt_timeout = atoi(optarg); break;
 		case 'S': opt_strict = 1; break;
+		case 'N': opt_strace = 0; break;
 		case 'l': list = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1492,6 +1506,8 @@ int main(int argc, char **argv)
 			for (i = 0; i < nallocs; i++)
 				failures += allocs[i].probe_failed;
 		failures += run_suite();
+		if (opt_strace)
+			failures += run_syscalls();
 		print_long(stdout, date, machine);
 		print_targets(stdout, 0);
 	}

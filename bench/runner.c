@@ -8,11 +8,14 @@
  * It prints one line on standard output,
  *
  *   ns=<ns per op> ops=<ops> rss_kb=<peak RSS of the measured phase>
+ *   [key=value...]
  *
- * where an op is an alloc+free pair, or one call for a trace replay, and
- * the peak RSS is the high-water mark of the measured phase above the
- * resident size at its start (VmHWM, reset through /proc/self/clear_refs;
- * -1 where the system cannot reset it).
+ * where an op is an alloc+free pair, or one call for a trace replay or
+ * of interp's allocation hook, and the peak RSS is the high-water mark of
+ * the measured phase above the resident size at its start (VmHWM, reset
+ * through /proc/self/clear_refs; -1 where the system cannot reset it).
+ * A workload may add figures of its own after these, on the same line
+ * (report()).
  *
  * The harness's own memory (size tables, slots, the decoded trace) is
  * mapped with mmap, never taken from the allocator under test, whose
@@ -34,6 +37,9 @@
  *                         them
  *   replay                the calls of a trace file (trace.h), in order;
  *                         with -n, only the first COUNT calls
+ *   phases, large         memory given back after a peak, and large
+ *                         temporaries (lifecycle.c)
+ *   interp                an interpreter's sized allocation hook (interp.c)
  *   probe                 two threads check each other's blocks for a
  *                         moment; exits 1 if a block was handed out twice
  *   version               prints the allocator's name and version
@@ -48,26 +54,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "harness.h"
 #include "trace.h"
-
-#define NOINLINE __attribute__((noinline))
-
-struct params {
-	const char *workload;
-	uint64_t count;
-	uint64_t live;
-	unsigned threads;
-	const char *trace;
-};
 
 /* --- Harness support: output, memory, time, RSS ------------------------ */
 
-static void say(int fd, const char *s)
+void say(int fd, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -81,7 +79,7 @@ static void say(int fd, const char *s)
 	}
 }
 
-static void die(const char *what)
+void die(const char *what)
 {
 	char buf[256];
 
@@ -90,8 +88,7 @@ static void die(const char *what)
 	_exit(1);
 }
 
-/* Zeroed, already-faulted harness memory, outside any allocator. */
-static void *harness_map(size_t len)
+void *harness_map(size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -101,7 +98,13 @@ static void *harness_map(size_t len)
 	return p;
 }
 
-static double now_ns(void)
+void harness_unmap(void *p, size_t len)
+{
+	if (munmap(p, len) != 0)
+		die("cannot unmap harness memory");
+}
+
+double now_ns(void)
 {
 	struct timespec ts;
 
@@ -109,8 +112,7 @@ static double now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* A "VmXXX:" field of /proc/self/status in KiB, or -1. */
-static long status_kb(const char *key)
+long status_kb(const char *key)
 {
 	char buf[8192];
 	size_t klen = strlen(key), got = 0;
@@ -160,31 +162,36 @@ static long rss_end(long base)
 	return hwm > base ? hwm - base : 0;
 }
 
-/* The RSS at the start of the measured phase. */
-static long rss_base = -1;
+long rss_base = -1;
 
-/* Start the measured phase: reset the peak RSS, then read the clock. */
-static double phase_start(void)
+double phase_start(void)
 {
 	rss_base = rss_begin();
 	return now_ns();
 }
 
-/* xorshift64*: fixed seeds give every allocator the same sequence. */
-static inline uint64_t rnd(uint64_t *s)
+uint64_t page_faults(void)
 {
-	uint64_t x = *s;
+	struct rusage ru;
 
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dull;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		die("getrusage failed");
+	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
 }
 
-static inline void touch(void *p)
+void syscall_mark(void)
 {
-	*(volatile unsigned char *)p = 1;
+	(void)getppid();
+}
+
+/* The extra figures of report(), printed after the standard ones. */
+static char extra[512];
+
+void report(const char *key, double value)
+{
+	size_t n = strlen(extra);
+
+	snprintf(extra + n, sizeof(extra) - n, " %s=%.6g", key, value);
 }
 
 /* --- Size tables ------------------------------------------------------- */
@@ -684,6 +691,8 @@ static uint64_t run(const struct params *pr, double *ns)
 	uint64_t ops;
 	unsigned i;
 
+	if (lifecycle_run(pr, ns, &ops) || interp_run(pr, ns, &ops))
+		return ops;
 	if (strcmp(wl, "simple") == 0 || strcmp(wl, "simple-set") == 0) {
 		int set = wl[6] != '\0';
 
@@ -927,7 +936,7 @@ static uint64_t number(const char *s)
 int main(int argc, char **argv)
 {
 	struct params pr = { NULL, 0, 1000000, 1, NULL };
-	char line[160];
+	char line[160 + sizeof(extra)];
 	uint64_t ops;
 	long peak;
 	double ns;
@@ -964,8 +973,8 @@ int main(int argc, char **argv)
 	make_orig_sizes();
 	ops = run(&pr, &ns);
 	peak = rss_end(rss_base);
-	snprintf(line, sizeof(line), "ns=%.4f ops=%llu rss_kb=%ld\n",
-		 ns / (double)ops, (unsigned long long)ops, peak);
+	snprintf(line, sizeof(line), "ns=%.4f ops=%llu rss_kb=%ld%s\n",
+		 ns / (double)ops, (unsigned long long)ops, peak, extra);
 	say(1, line);
 	return 0;
 }
