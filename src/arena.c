@@ -112,9 +112,8 @@ void *jm_arena_take(size_t units, size_t blocks, size_t size, int *zero)
 	a->used += units;
 	jm_arenas.unused -= units;
 	/* Units that served another span may still be closed to a memory
-	 * checker (tools.h): the engine owns them again. */
-	if (!*zero)
-		JM_TOOL_OPEN((char *)a + (first << JM_UNIT_SHIFT), units << JM_UNIT_SHIFT);
+	 * checker (tools.h), purged or not: the engine owns them again. */
+	JM_TOOL_OPEN((char *)a + (first << JM_UNIT_SHIFT), units << JM_UNIT_SHIFT);
 	return (char *)a + (first << JM_UNIT_SHIFT);
 }
 

@@ -431,11 +431,13 @@ static int body_oom_large_then_small(void)
 	void **chain;
 
 	REQUIRE(cap_address_space(192 * MiB) == 0);
+	/* A memory checker's own mappings take their share of the cap:
+	 * only the recovery is asserted under one. */
 	chain = fill_memory(3 * MiB, &n);
-	REQUIRE(n > 20);
+	REQUIRE(n > (checker_watching() ? 0u : 20u));
 	free_chain(chain, 3 * MiB);
 	chain = fill_memory(64, &n);
-	REQUIRE(n > 100000);
+	REQUIRE(n > (checker_watching() ? 0u : 100000u));
 	free_chain(chain, 64);
 	return every_class_then_large();
 }
