@@ -193,6 +193,9 @@ void *jm_large_alloc(size_t size, int zero)
 		if (p == NULL)
 			return NULL;
 	}
+	/* A checker may still have a mapping once unmapped at this address
+	 * closed (tools.h). */
+	JM_TOOL_OPEN(p, len);
 	jm_lock(JM_LOCK_LARGE);
 	jm_large_count(len);
 	jm_unlock(JM_LOCK_LARGE);
@@ -258,6 +261,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	if (jm_os_can_grow()) {
 		p = jm_os_remap(ptr, old_len, new_len);
 		if (p != NULL) {
+			JM_TOOL_OPEN(p, new_len);
 			jm_lock(JM_LOCK_LARGE);
 			jm_large_count(new_len - old_len);
 			jm_unlock(JM_LOCK_LARGE);
