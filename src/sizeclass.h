@@ -1,8 +1,8 @@
 /*
  * sizeclass.h - the one place that maps request sizes to size classes and
- * usable sizes.  Classes are powers of two from JM_MIN_SIZE (16 bytes,
- * class 0) to JM_SMALL_MAX (1 MiB, class JM_NCLASSES - 1); larger requests
- * are "large" and round up to whole pages.
+ * usable sizes.  Classes run from JM_MIN_SIZE (16 bytes, class 0) to
+ * JM_SMALL_MAX (1 MiB, class JM_NCLASSES - 1), all multiples of 16 bytes;
+ * larger requests are "large" and round up to whole pages.
  */
 #ifndef JM_SIZECLASS_H
 #define JM_SIZECLASS_H
@@ -13,43 +13,79 @@
 
 #include "common.h"
 
+/*
+ * The classes: JM_CLASS_STEPS = 2^JM_CLASS_GROUP_LG classes per doubling of
+ * the size.  The first JM_CLASS_STEPS classes step by JM_MIN_SIZE (16, 32,
+ * ... 16 * JM_CLASS_STEPS); after them each doubling from 2^b to 2^(b+1)
+ * holds the classes 2^b + i * 2^(b - JM_CLASS_GROUP_LG), i = 1 ..
+ * JM_CLASS_STEPS.  JM_CLASS_GROUP_LG 2 ("fine", the default): 16-byte steps
+ * up to 128 bytes, then four classes per doubling; 0 ("pow2", configure
+ * --with-size-classes=pow2): the powers of two.
+ */
+#ifndef JM_CLASS_GROUP_LG
+#define JM_CLASS_GROUP_LG 2
+#endif
+#define JM_CLASS_STEPS ((size_t)1 << JM_CLASS_GROUP_LG)
+
 #define JM_MIN_SHIFT 4
 #define JM_MAX_SHIFT 20
 #define JM_MIN_SIZE ((size_t)1 << JM_MIN_SHIFT)
 #define JM_SMALL_MAX ((size_t)1 << JM_MAX_SHIFT)
-#define JM_NCLASSES (JM_MAX_SHIFT - JM_MIN_SHIFT + 1)
+/* The linear classes, then JM_CLASS_STEPS per doubling up to 2^JM_MAX_SHIFT. */
+#define JM_NCLASSES \
+	(JM_CLASS_STEPS * (JM_MAX_SHIFT - JM_MIN_SHIFT - JM_CLASS_GROUP_LG + 1))
 
 /* Largest request that can be served at all; see jm_large_round(). */
 #define JM_REQUEST_MAX ((size_t)PTRDIFF_MAX)
 
+JM_STATIC_ASSERT(JM_CLASS_GROUP_LG >= 0 && JM_CLASS_GROUP_LG <= 3,
+		 "1, 2, 4 or 8 classes per doubling");
 JM_STATIC_ASSERT(JM_MIN_SIZE >= sizeof(void *), "a free block must hold a list node");
 JM_STATIC_ASSERT(JM_MIN_SIZE % 16 == 0, "blocks must be 16-byte aligned");
-JM_STATIC_ASSERT(JM_SMALL_MAX < ((size_t)1 << 24), "table path covers 24 bits");
+JM_STATIC_ASSERT(((JM_SMALL_MAX - 1) >> JM_MIN_SHIFT) >> 16 == 0,
+		 "the table path looks up (size - 1) >> JM_MIN_SHIFT in 16 bits");
 
 /* Bit length of each byte value: 0 for 0, 1 for 1, 2 for 2..3, ... */
 extern const uint8_t jm_bitlen_table[256] JM_HIDDEN;
 
+/*
+ * The class of x = size - 1 whose highest set bit is bit `top` (top >=
+ * JM_MIN_SHIFT + JM_CLASS_GROUP_LG): the doubling, then the next
+ * JM_CLASS_GROUP_LG bits below the highest.
+ */
+static inline size_t jm_class_of_top(size_t x, size_t top)
+{
+	return ((top - (JM_MIN_SHIFT - 1) - JM_CLASS_GROUP_LG)
+		<< JM_CLASS_GROUP_LG) +
+	       ((x >> (top - JM_CLASS_GROUP_LG)) & (JM_CLASS_STEPS - 1));
+}
+
 /* Size -> class through the table: for 1 <= size <= JM_SMALL_MAX. */
 static inline size_t jm_class_of_table(size_t size)
 {
-	size_t q = (size - 1) >> JM_MIN_SHIFT; /* < 2^16 */
+	size_t x = size - 1;
+	size_t q = x >> JM_MIN_SHIFT; /* < 2^16 */
+	size_t len;
 
-	if (q >> 8)
-		return 8 + (size_t)jm_bitlen_table[q >> 8];
-	return jm_bitlen_table[q];
+	if (q < JM_CLASS_STEPS)
+		return q;
+	len = q >> 8 ? 8 + (size_t)jm_bitlen_table[q >> 8]
+		     : (size_t)jm_bitlen_table[q];
+	return jm_class_of_top(x, len + (JM_MIN_SHIFT - 1));
 }
 
 #ifdef HAVE_BUILTIN_CLZ
 /* Size -> class by counting leading zeros: for 1 <= size <= JM_SMALL_MAX. */
 static inline size_t jm_class_of_clz(size_t size)
 {
-	/* (size - 1) | 15 is never 0 and fits in 21 bits. */
-	/* In size_t, so that the result indexes arrays without a
-	 * zero extension. */
-	unsigned long x = (unsigned long)((size - 1) | (JM_MIN_SIZE - 1));
+	size_t x = size - 1;
 
-	return (size_t)(sizeof(unsigned long) * CHAR_BIT - JM_MIN_SHIFT) -
-	       (size_t)__builtin_clzl(x);
+	if (x < JM_CLASS_STEPS << JM_MIN_SHIFT)
+		return x >> JM_MIN_SHIFT;
+	/* In size_t, so that the result indexes arrays without a zero
+	 * extension; x is not 0 here. */
+	return jm_class_of_top(x, sizeof(unsigned long) * CHAR_BIT - 1 -
+					  (size_t)__builtin_clzl((unsigned long)x));
 }
 #endif
 
@@ -60,7 +96,7 @@ static inline size_t jm_class_of_clz(size_t size)
  */
 static inline size_t jm_class_of(size_t size)
 {
-#if defined(HAVE_BUILTIN_CLZ) && !defined(JM_FORCE_TABLE)
+#ifdef HAVE_BUILTIN_CLZ
 	return jm_class_of_clz(size);
 #else
 	return jm_class_of_table(size);
@@ -79,10 +115,14 @@ static inline size_t jm_class_of_small(size_t size)
 	return size == 0 ? 0 : jm_class_of(size);
 }
 
-/* Usable bytes of a block of class k. */
+/* Usable bytes of a block of class k (k < JM_NCLASSES). */
 static inline size_t jm_class_size(size_t k)
 {
-	return JM_MIN_SIZE << k;
+	size_t group = k >> JM_CLASS_GROUP_LG, step = k & (JM_CLASS_STEPS - 1);
+
+	if (group == 0)
+		return (k + 1) << JM_MIN_SHIFT;
+	return (JM_CLASS_STEPS + step + 1) << (group - 1 + JM_MIN_SHIFT);
 }
 
 /*

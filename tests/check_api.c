@@ -235,23 +235,38 @@ START_TEST(test_api_malloc_zero_is_unique_min_block)
 }
 END_TEST
 
-/* For each class: a freed block serves the next request of its class,
- * whatever size in the class is asked or given back. */
+/*
+ * For each class, found by walking jmalloc_good_size(): a freed block
+ * serves the next request of its class, whatever size in the class is
+ * asked or given back, and is aligned to the largest power of two (up to
+ * 64 KiB) that divides the class size, as the manual page says.
+ */
 START_TEST(test_api_freed_block_serves_next_request)
 {
-	size_t c = (size_t)16 << _i;
-	size_t lo = c / 2 + 1;
-	void *p = jmalloc(lo);
+	size_t lo = 0, c, classes = 0;
 
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(jmalloc_good_size(lo), c);
-	ck_assert(aligned16(p));
-	memset(p, 0x5a, writable_size(lo));
-	jmfree(p, c);
-	ck_assert_ptr_eq(jmalloc(c), p);
-	jmfree(p, c);
-	ck_assert_ptr_eq(jmalloc(lo + (c - lo) / 2), p);
-	jmfree(p, lo + (c - lo) / 2);
+	for (c = jmalloc_good_size(0); c <= MiB; c = jmalloc_good_size(c + 1)) {
+		size_t align = c & -c;
+		void *p = jmalloc(lo);
+
+		if (align > 64 * KiB)
+			align = 64 * KiB;
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(jmalloc_good_size(lo), c);
+		ck_assert_uint_eq(c % 16, 0);
+		if ((uintptr_t)p % align != 0)
+			ck_abort_msg("class %zu: block %p not aligned to %zu",
+				     c, p, align);
+		memset(p, 0x5a, writable_size(lo));
+		jmfree(p, c);
+		ck_assert_ptr_eq(jmalloc(c), p);
+		jmfree(p, c);
+		ck_assert_ptr_eq(jmalloc(lo + (c - lo) / 2), p);
+		jmfree(p, lo + (c - lo) / 2);
+		lo = c + 1;
+		classes++;
+	}
+	ck_assert_uint_eq(classes, JM_CLASS_GROUP_LG == 2 ? 60 : 17);
 }
 END_TEST
 
@@ -262,7 +277,13 @@ START_TEST(test_api_good_size_values)
 	ck_assert_uint_eq(jmalloc_good_size(1), 16);
 	ck_assert_uint_eq(jmalloc_good_size(16), 16);
 	ck_assert_uint_eq(jmalloc_good_size(17), 32);
+#if JM_CLASS_GROUP_LG == 2
+	ck_assert_uint_eq(jmalloc_good_size(1100), 1280);
+	ck_assert_uint_eq(jmalloc_good_size(4097), 5120);
+#else
 	ck_assert_uint_eq(jmalloc_good_size(1100), 2048);
+	ck_assert_uint_eq(jmalloc_good_size(4097), 8192);
+#endif
 	ck_assert_uint_eq(jmalloc_good_size(MiB), MiB);
 	ck_assert_uint_eq(jmalloc_good_size(MiB + 1), MiB + page);
 	ck_assert_uint_eq(jmalloc_good_size(3 * MiB + page), 3 * MiB + page);
@@ -395,9 +416,10 @@ static void check_filled(const unsigned char *p, size_t n, unsigned char seed)
 START_TEST(test_api_realloc_same_class_keeps_block)
 {
 	unsigned char *p = filled(40, 3);
+	size_t top = jmalloc_good_size(40);
 
-	ck_assert_ptr_eq(jmrealloc(p, 40, 64), p);
-	ck_assert_ptr_eq(jmrealloc(p, 64, 33), p);
+	ck_assert_ptr_eq(jmrealloc(p, 40, top), p);
+	ck_assert_ptr_eq(jmrealloc(p, top, 33), p);
 	check_filled(p, 33, 3);
 	jmfree(p, 33);
 }
@@ -522,7 +544,7 @@ static Suite *api_suite(void)
 	suite_add_tcase(s, model_tc);
 
 	tcase_add_test(core, test_api_malloc_zero_is_unique_min_block);
-	tcase_add_loop_test(core, test_api_freed_block_serves_next_request, 0, 17);
+	tcase_add_test(core, test_api_freed_block_serves_next_request);
 	tcase_add_test(core, test_api_good_size_values);
 	tcase_add_test(core, test_api_usable_size_is_writable);
 	tcase_add_test(core, test_api_free_null_is_noop);

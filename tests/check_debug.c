@@ -87,16 +87,19 @@ static void free_too_small(char *e, size_t len)
 {
 	void *p = jmalloc(100);
 
-	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable 128)", p);
+	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable %zu)",
+	    p, jmalloc_good_size(100));
 	jmfree(p, 50);
 }
 
 static void free_too_large(char *e, size_t len)
 {
 	void *p = jmalloc(100);
+	size_t over = jmalloc_good_size(100) + 1;
 
-	say(e, len, "jmfree(%p, 129): wrong size: the block has 100 bytes (usable 128)", p);
-	jmfree(p, 129);
+	say(e, len, "jmfree(%p, %zu): wrong size: the block has 100 bytes (usable %zu)",
+	    p, over, over - 1);
+	jmfree(p, over);
 }
 
 static void free_large_wrong_size(char *e, size_t len)
@@ -150,7 +153,8 @@ static void realloc_wrong_size(char *e, size_t len)
 {
 	void *p = jmalloc(100);
 
-	say(e, len, "jmrealloc(%p, 10): wrong size: the block has 100 bytes (usable 128)", p);
+	say(e, len, "jmrealloc(%p, 10): wrong size: the block has 100 bytes (usable %zu)",
+	    p, jmalloc_good_size(100));
 	p = jmrealloc(p, 10, 5000);
 }
 
@@ -170,9 +174,9 @@ static void write_after_free(char *e, size_t len)
 
 	jmfree(p, 100);
 	p[50] = 1; /* the bug */
-	say(e, len, "jmalloc(120): write after free: byte 50 of the block at %p "
+	say(e, len, "jmalloc(110): write after free: byte 50 of the block at %p "
 	    "was changed after that block of 100 bytes was freed", (void *)p);
-	p = jmalloc(120); /* the same class: the same block comes back */
+	p = jmalloc(110); /* the same class: the same block comes back */
 }
 
 /* A trim in between: a block whose span still holds a live block keeps
@@ -211,7 +215,8 @@ static void wrong_size_across_trim(char *e, size_t len)
 	void *p = jmalloc(100);
 
 	(void)jmalloc_trim();
-	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable 128)", p);
+	say(e, len, "jmfree(%p, 50): wrong size: the block has 100 bytes (usable %zu)",
+	    p, jmalloc_good_size(100));
 	jmfree(p, 50);
 }
 

@@ -87,7 +87,7 @@ START_TEST(test_heap_region_exhausted_gives_enomem)
 	void *p;
 
 	jm_heap_init_region(&h, region, REGION_SIZE, 0);
-	while ((p = jm_heap_alloc(&h, 6)) != NULL) { /* 1 KiB blocks */
+	while ((p = jm_heap_alloc(&h, jm_class_of(1024))) != NULL) {
 		ck_assert(in_region(p, 1024));
 		ck_assert_uint_lt(n, REGION_SIZE / 1024);
 		blocks[n++] = p;
@@ -169,23 +169,24 @@ END_TEST
 START_TEST(test_heap_spans_move_between_heaps)
 {
 	struct jm_heap shared, a, b;
+	size_t k = jm_class_of(512);
 	char *p, *q;
 
 	memset(region, 0, REGION_SIZE);
 	jm_heap_init_region(&shared, region, REGION_SIZE, 1);
 	jm_heap_init_region(&a, NULL, 0, 1);
 	jm_heap_init_region(&b, NULL, 0, 1);
-	ck_assert_ptr_null(jm_heap_bump(&a, 5));
-	ck_assert_ptr_null(jm_heap_carve(&a, 5)); /* no region of its own */
-	ck_assert_int_eq(jm_heap_give_span(&shared, &a, 5), 0);
-	p = jm_heap_bump(&a, 5);
+	ck_assert_ptr_null(jm_heap_bump(&a, k));
+	ck_assert_ptr_null(jm_heap_carve(&a, k)); /* no region of its own */
+	ck_assert_int_eq(jm_heap_give_span(&shared, &a, k), 0);
+	p = jm_heap_bump(&a, k);
 	ck_assert_ptr_eq(p, (char *)region);
 	memset(p, 1, 512);
-	jm_heap_return_span(&a, &shared, 5);
-	ck_assert_ptr_null(jm_heap_bump(&a, 5));
+	jm_heap_return_span(&a, &shared, k);
+	ck_assert_ptr_null(jm_heap_bump(&a, k));
 	ck_assert(jm_heap_check(&shared, 100));
-	ck_assert_int_eq(jm_heap_give_span(&shared, &b, 5), 0);
-	q = jm_heap_bump(&b, 5);
+	ck_assert_int_eq(jm_heap_give_span(&shared, &b, k), 0);
+	q = jm_heap_bump(&b, k);
 	ck_assert_ptr_eq(q, p + 512); /* the rest of a's span */
 	ck_assert_uint_eq(q[0], 0);
 	ck_assert_uint_eq(q[15], 0);

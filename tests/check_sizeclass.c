@@ -11,12 +11,32 @@
 
 #define PAGE ((size_t)4096)
 
-/* The reference: the smallest k with 16 << k >= size, by a plain loop. */
-static unsigned ref_class(size_t size)
-{
-	unsigned k = 0;
+/*
+ * The reference classes, written out from their definition: steps of 16
+ * bytes up to 16 * JM_CLASS_STEPS, then JM_CLASS_STEPS evenly spaced
+ * classes in each doubling up to 1 MiB.
+ */
+static size_t ref_sizes[JM_NCLASSES + 1];
+static size_t ref_n;
 
-	while (((size_t)JM_MIN_SIZE << k) < size)
+static void ref_build(void)
+{
+	size_t steps = (size_t)1 << JM_CLASS_GROUP_LG, b, i;
+
+	ref_n = 0;
+	for (i = 1; i <= steps; i++)
+		ref_sizes[ref_n++] = 16 * i;
+	for (b = 16 * steps; b < ((size_t)1 << 20); b *= 2)
+		for (i = 1; i <= steps; i++)
+			ref_sizes[ref_n++] = b + i * (b / steps);
+}
+
+/* The reference: the first class of at least `size` bytes, by a loop. */
+static size_t ref_class(size_t size)
+{
+	size_t k = 0;
+
+	while (ref_sizes[k] < size)
 		k++;
 	return k;
 }
@@ -45,7 +65,7 @@ START_TEST(test_class_of_every_small_size)
 		size_t k = fn(s);
 
 		if (k != ref_class(s))
-			ck_abort_msg("%s path: size %zu gave class %zu, want %u",
+			ck_abort_msg("%s path: size %zu gave class %zu, want %zu",
 				     paths[_i].name, s, k, ref_class(s));
 	}
 }
@@ -61,13 +81,13 @@ START_TEST(test_class_size_is_smallest_that_fits)
 		size_t c = jm_class_size(k);
 
 		if (k >= JM_NCLASSES || c < s || (k > 0 && jm_class_size(k - 1) >= s) ||
-		    c % JM_MIN_SIZE != 0 || (c & (c - 1)) != 0)
+		    c % JM_MIN_SIZE != 0 || c != ref_sizes[k])
 			ck_abort_msg("size %zu: class %zu of %zu bytes is wrong", s, k, c);
 	}
 }
 END_TEST
 
-/* Around each boundary: 2^n - 1, 2^n, 2^n + 1, for every class. */
+/* Around each boundary: c - 1, c, c + 1 for every class size c. */
 START_TEST(test_class_boundaries)
 {
 	size_t k = (size_t)_i;
@@ -81,6 +101,24 @@ START_TEST(test_class_boundaries)
 		if (k + 1 < JM_NCLASSES)
 			ck_assert_uint_eq(paths[p].fn(c + 1), k + 1);
 	}
+}
+END_TEST
+
+START_TEST(test_reference_table)
+{
+	/* The reference itself ends at 1 MiB with JM_NCLASSES classes. */
+	ck_assert_uint_eq(ref_n, JM_NCLASSES);
+	ck_assert_uint_eq(ref_sizes[ref_n - 1], JM_SMALL_MAX);
+#if JM_CLASS_GROUP_LG == 2
+	ck_assert_uint_eq(JM_NCLASSES, 60);
+	ck_assert_uint_eq(jm_class_size(7), 128);
+	ck_assert_uint_eq(jm_class_size(8), 160);
+	ck_assert_uint_eq(jm_class_of_small(4097), jm_class_of_small(5120));
+	ck_assert_uint_eq(jm_usable_size(4097, PAGE), 5120);
+#elif JM_CLASS_GROUP_LG == 0
+	ck_assert_uint_eq(JM_NCLASSES, 17);
+	ck_assert_uint_eq(jm_usable_size(4097, PAGE), 8192);
+#endif
 }
 END_TEST
 
@@ -141,6 +179,8 @@ static Suite *sizeclass_suite(void)
 	TCase *tc = tcase_create("Core");
 	TCase *lim = tcase_create("Limits");
 
+	ref_build();
+	tcase_add_test(tc, test_reference_table);
 	tcase_add_loop_test(tc, test_class_of_every_small_size, 0, NPATHS);
 	tcase_add_test(tc, test_class_size_is_smallest_that_fits);
 	tcase_add_loop_test(tc, test_class_boundaries, 0, JM_NCLASSES);
