@@ -25,6 +25,7 @@ static void jm_life_init(struct jm_life *l, uint64_t now)
 		l->decay = jm_life_decay_ms();
 		l->last = now;
 		l->next = now + (uint64_t)(l->decay > 0 ? l->decay : 0);
+		l->soon = l->next;
 		l->last_purge = now;
 		l->ready = 1;
 	}
@@ -41,16 +42,17 @@ static void jm_life_pass(struct jm_life *l, struct jm_heap *const *hs,
 			 size_t n, uint64_t now, int by_clock)
 {
 	size_t got = jm_heap_reclaim(hs, n, (uint32_t)now, &l->listed);
-	uint64_t end = jm_os_now_ms(), wait;
+	uint64_t end = jm_os_now_ms(), wait, budget;
 
 	if (got != 0)
 		l->backoff = 0;
 	else if (by_clock && l->backoff < JM_PASS_BACKOFF_MAX)
 		l->backoff++;
-	wait = l->decay > 0 ? (uint64_t)l->decay << l->backoff : 0;
-	if (wait < JM_PASS_BUDGET * (end - now))
-		wait = JM_PASS_BUDGET * (end - now);
-	l->next = end + wait;
+	budget = JM_PASS_BUDGET * (end - now);
+	wait = l->decay > 0 ? (uint64_t)l->decay : 0;
+	l->soon = end + (wait > budget ? wait : budget);
+	wait <<= l->backoff;
+	l->next = end + (wait > budget ? wait : budget);
 	l->freed = 0;
 	l->moved = 0;
 	l->last = end;
@@ -59,7 +61,8 @@ static void jm_life_pass(struct jm_life *l, struct jm_heap *const *hs,
 /* 1 when a pass by the clock is due. */
 static int jm_life_due(const struct jm_life *l, uint64_t now)
 {
-	return l->decay >= 0 && l->moved && now >= l->next;
+	return l->decay >= 0 && l->moved &&
+	       (now >= l->next || (l->freed >= JM_ARENA_SIZE && now >= l->soon));
 }
 
 int jm_life_pass_due(struct jm_life *l)

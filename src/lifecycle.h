@@ -9,7 +9,9 @@
  *  - a pass runs when JMALLOC_DECAY_MS (default JM_DECAY_DEFAULT_MS) have
  *    passed since the last one and blocks were freed since; twice as long
  *    after each such pass that found nothing (see JM_PASS_BACKOFF_MAX),
- *    and at least JM_PASS_BUDGET times as long as the last pass took;
+ *    but no more than one period once more than an arena's worth has been
+ *    freed since (a peak let go after a long steady phase), and at least
+ *    JM_PASS_BUDGET times as long as the last pass took;
  *  - before the owner maps a new arena, a pass runs when the free lists
  *    have grown since the last pass by more than an arena and more than
  *    they held after it, so that memory freed in one class serves another
@@ -44,6 +46,7 @@
 struct jm_life {
 	uint64_t last;	     /* ms of the last pass */
 	uint64_t next;	     /* ms before which the clock calls for none */
+	uint64_t soon;	     /* the same once an arena's worth is freed */
 	uint64_t last_purge; /* ms of the last purge */
 	size_t freed;	     /* growth of the heaps' free lists since the pass */
 	int moved;	     /* blocks were freed into them since */
