@@ -68,28 +68,42 @@ static int reset_peak_rss(void)
 }
 
 /*
- * The documented bound on what one thread keeps cached: per class, two
- * batches of 64 KiB (at least two blocks), and one span of
- * max(64 KiB, class size) being carved.  For classes up to `max_size`.
+ * The documented bound on what one thread keeps cached, for every size
+ * class up to `max_size` (found with jmalloc_good_size, so that it holds
+ * for either class scheme): two batches (64 KiB worth, at most 256
+ * blocks, at least one block) and one span being carved (64 KiB, or for
+ * the classes above 8 KiB up to eight blocks).
  */
 static size_t thread_cache_bound(size_t max_size)
 {
 	size_t c, total = 0;
 
-	for (c = 16; c <= max_size * 2 && c <= MiB; c *= 2) {
-		size_t batch = c >= 64 * KiB ? c : 64 * KiB;
-		size_t span = c >= 64 * KiB ? c : 64 * KiB;
+	for (c = jmalloc_good_size(1); c <= max_size; c = jmalloc_good_size(c + 1)) {
+		size_t n = 64 * KiB / c;
+		size_t batch = (n > 256 ? 256 : n == 0 ? 1 : n) * c;
+		size_t span = c <= 8 * KiB ? 64 * KiB : 8 * c;
 
 		total += 2 * batch + span;
 	}
 	return total;
 }
 
-/* Memory a checker (AddressSanitizer, Valgrind) takes for itself, per
- * thread and for its shadow, on top of the library's bound. */
-static size_t checker_slack(void)
+/*
+ * What a checker or sanitizer adds to the resident memory the library's
+ * bound allows: AddressSanitizer and Valgrind take memory of their own per
+ * thread and for their shadow; ThreadSanitizer shadows each byte of the
+ * program's memory with about four and a half more.
+ */
+static size_t checker_rss(size_t bound)
 {
-	return checker_watching() ? 64 * MiB : 0;
+#if defined(__SANITIZE_THREAD__)
+	return 6 * bound;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+	return 6 * bound;
+#endif
+#endif
+	return checker_watching() ? bound + 64 * MiB : bound;
 }
 
 /* --- Concurrent random use ----------------------------------------------- */
@@ -324,8 +338,8 @@ START_TEST(test_threads_producer_consumer_memory_bounded)
 	peak = status_bytes("VmHWM");
 	/* Two threads' caches, the blocks in the queue, and the threads'
 	 * stacks and the test's own pages as slack. */
-	bound = 2 * thread_cache_bound(2 * KiB) + QUEUE * 2 * KiB + 16 * MiB +
-		checker_slack();
+	bound = checker_rss(2 * thread_cache_bound(2 * KiB) + QUEUE * 2 * KiB +
+			    16 * MiB);
 	ck_assert_msg(peak - before <= bound,
 		      "%ld blocks passed between threads raised peak RSS by %zu KiB; "
 		      "bound %zu KiB", pc_blocks, (peak - before) / KiB, bound / KiB);
@@ -384,8 +398,8 @@ START_TEST(test_threads_churn_memory_bounded)
 	peak = status_bytes("VmHWM");
 	/* One live thread at a time: one thread's cache, its blocks, and
 	 * slack for thread stacks. */
-	bound = thread_cache_bound(2 * KiB) + CHURN_BLOCKS * 2 * KiB + 16 * MiB +
-		checker_slack();
+	bound = checker_rss(thread_cache_bound(2 * KiB) + CHURN_BLOCKS * 2 * KiB +
+			    16 * MiB);
 	ck_assert_msg(peak - before <= bound,
 		      "%ld short-lived threads raised peak RSS by %zu KiB; bound %zu KiB",
 		      n, (peak - before) / KiB, bound / KiB);
