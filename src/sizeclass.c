@@ -1,4 +1,5 @@
-/* sizeclass.c - the tables behind jm_class_of() and jm_class_of_table(). */
+/* sizeclass.c - the tables behind jm_class_of(), jm_class_of_table() and
+ * jm_class_size(), written out from JM_FIRST and JM_LG (sizeclass.h). */
 #include "config.h"
 
 #include "sizeclass.h"
@@ -16,38 +17,59 @@ const uint8_t jm_bitlen_table[256] = {
 	JM_B128(8),
 };
 
+/* The doublings below JM_MIN_SHIFT hold no class; their entries are
+ * never read. */
+#define JM_DBL(b) { JM_FIRST(b), JM_LG(b), (1u << JM_LG(b)) - 1u }
+#define JM_DBL4(b) JM_DBL(b), JM_DBL(b + 1), JM_DBL(b + 2), JM_DBL(b + 3)
+
+JM_STATIC_ASSERT(JM_MAX_SHIFT == 20, "the table below has 20 entries");
+
+const struct jm_doubling jm_doublings[JM_MAX_SHIFT] = {
+	{ 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 },
+	JM_DBL4(4), JM_DBL4(8), JM_DBL4(12), JM_DBL4(16),
+};
+
+/* The bytes of the classes of doubling b: 1, 2, 4 or 8 of them. */
+#define JM_STEP(b) ((1u << (b)) >> JM_LG(b))
+#define JM_SZ1(b) (1u << (b)) + JM_STEP(b)
+#define JM_SZ2(b) JM_SZ1(b), (1u << (b)) + 2 * JM_STEP(b)
+#define JM_SZ4(b) JM_SZ2(b), (1u << (b)) + 3 * JM_STEP(b), (1u << (b)) + 4 * JM_STEP(b)
+#define JM_SZ8(b)                                                       \
+	JM_SZ4(b), (1u << (b)) + 5 * JM_STEP(b), (1u << (b)) + 6 * JM_STEP(b), \
+		(1u << (b)) + 7 * JM_STEP(b), (1u << (b)) + 8 * JM_STEP(b)
+
 #if JM_CLASS_DIRECT
-/* The highest set bit of x, for JM_MIN_SIZE <= x < 1024. */
+/* The highest set bit of x, for JM_MIN_SIZE <= x < 2048. */
 #define JM_TOP_CONST(x) \
-	((x) >= 512 ? 9 : (x) >= 256 ? 8 : (x) >= 128 ? 7 : (x) >= 64 ? 6 : \
-	 (x) >= 32 ? 5 : 4)
-/* The class of the sizes 16 * i + 1 to 16 * i + 16, by the definition. */
-#define JM_DIRECT(i)                                                        \
-	((i) < JM_CLASS_STEPS                                                \
-		 ? (i)                                                       \
-		 : ((JM_TOP_CONST(16 * (i) + 15) - (JM_MIN_SHIFT - 1) -      \
-		     JM_CLASS_GROUP_LG)                                      \
-		    << JM_CLASS_GROUP_LG) +                                  \
-			   (((16 * (i) + 15) >>                              \
-			     (JM_TOP_CONST(16 * (i) + 15) - JM_CLASS_GROUP_LG)) & \
-			    (JM_CLASS_STEPS - 1)))
+	((x) >= 1024 ? 10 : (x) >= 512 ? 9 : (x) >= 256 ? 8 : (x) >= 128 ? 7 : \
+	 (x) >= 64 ? 6 : (x) >= 32 ? 5 : 4)
+/* The class of the sizes 16 * i + 1 to 16 * i + 16, by the definition:
+ * jm_class_of_bit() of x = 16 * i + 15, worked out at compile time. */
+#define JM_DIRECT(i)                                                     \
+	((i) == 0 ? 0                                                    \
+		  : JM_FIRST(JM_TOP_CONST(16 * (i) + 15)) +              \
+			    (((16 * (i) + 15) >>                         \
+			      (JM_TOP_CONST(16 * (i) + 15) -             \
+			       JM_LG(JM_TOP_CONST(16 * (i) + 15)))) &    \
+			     ((1 << JM_LG(JM_TOP_CONST(16 * (i) + 15))) - 1)))
 #define JM_D4(i) JM_DIRECT(i), JM_DIRECT(i + 1), JM_DIRECT(i + 2), JM_DIRECT(i + 3)
 #define JM_D16(i) JM_D4(i), JM_D4(i + 4), JM_D4(i + 8), JM_D4(i + 12)
 
-JM_STATIC_ASSERT(JM_CLASS_DIRECT_MAX == 1024, "the table below has 64 entries");
+JM_STATIC_ASSERT(JM_CLASS_DIRECT_MAX == 2048, "the table below has 128 entries");
 
 const uint8_t jm_class_direct[JM_CLASS_DIRECT_MAX >> JM_MIN_SHIFT] = {
 	JM_D16(0), JM_D16(16), JM_D16(32), JM_D16(48),
+	JM_D16(64), JM_D16(80), JM_D16(96), JM_D16(112),
 };
 
-#define JM_S4(k)                                                      \
-	JM_CLASS_SIZE_CONST(k), JM_CLASS_SIZE_CONST(k + 1),           \
-		JM_CLASS_SIZE_CONST(k + 2), JM_CLASS_SIZE_CONST(k + 3)
-#define JM_S20(k) JM_S4(k), JM_S4(k + 4), JM_S4(k + 8), JM_S4(k + 12), JM_S4(k + 16)
-
-JM_STATIC_ASSERT(JM_NCLASSES == 60, "the table below has 60 entries");
-
-const uint32_t jm_class_bytes[JM_NCLASSES] = {
-	JM_S20(0), JM_S20(20), JM_S20(40),
+/* The fine classes, doubling by doubling as JM_LG gives them. */
+const uint32_t jm_class_bytes[] = {
+	16, JM_SZ1(4), JM_SZ2(5),
+	JM_SZ4(6), JM_SZ4(7), JM_SZ4(8), JM_SZ4(9),
+	JM_SZ8(10), JM_SZ8(11), JM_SZ8(12), JM_SZ8(13),
+	JM_SZ4(14), JM_SZ4(15), JM_SZ4(16), JM_SZ4(17), JM_SZ4(18), JM_SZ4(19),
 };
+
+JM_STATIC_ASSERT(sizeof(jm_class_bytes) / sizeof(jm_class_bytes[0]) == JM_NCLASSES,
+		 "one entry per class");
 #endif

@@ -14,51 +14,82 @@
 #include "common.h"
 
 /*
- * The classes: JM_CLASS_STEPS = 2^JM_CLASS_GROUP_LG classes per doubling of
- * the size.  The first JM_CLASS_STEPS classes step by JM_MIN_SIZE (16, 32,
- * ... 16 * JM_CLASS_STEPS); after them each doubling from 2^b to 2^(b+1)
- * holds the classes 2^b + i * 2^(b - JM_CLASS_GROUP_LG), i = 1 ..
- * JM_CLASS_STEPS.  JM_CLASS_GROUP_LG 2 ("fine", the default): 16-byte steps
- * up to 128 bytes, then four classes per doubling; 0 ("pow2", configure
- * --with-size-classes=pow2): the powers of two.
+ * The classes.  Class 0 holds 16 bytes; then each doubling of the size,
+ * from 2^b (exclusive) to 2^(b+1) (inclusive) for b = JM_MIN_SHIFT ..
+ * JM_MAX_SHIFT - 1, holds 2^JM_LG(b) classes evenly spaced, 2^b + i *
+ * 2^(b - JM_LG(b)) for i = 1 .. 2^JM_LG(b), and JM_FIRST(b) is the first
+ * of them.
+ *
+ *  fine (the default): 16-byte steps up to 128 bytes, four classes per
+ *  doubling up to 1 KiB, eight from 1 KiB to 16 KiB (where requests of a
+ *  page plus a header are common: 4104 bytes take 4608, not 5120), four
+ *  from there to 1 MiB: 76 classes, each less than a quarter (an eighth
+ *  from 1 to 16 KiB) larger than the smallest request it serves;
+ *  pow2 (configure --with-size-classes=pow2, JM_CLASSES_POW2 1): the
+ *  powers of two, 17 classes.
  */
-#ifndef JM_CLASS_GROUP_LG
-#define JM_CLASS_GROUP_LG 2
+#ifndef JM_CLASSES_POW2
+#define JM_CLASSES_POW2 0
 #endif
-#define JM_CLASS_STEPS ((size_t)1 << JM_CLASS_GROUP_LG)
 
 #define JM_MIN_SHIFT 4
 #define JM_MAX_SHIFT 20
 #define JM_MIN_SIZE ((size_t)1 << JM_MIN_SHIFT)
 #define JM_SMALL_MAX ((size_t)1 << JM_MAX_SHIFT)
-/* The linear classes, then JM_CLASS_STEPS per doubling up to 2^JM_MAX_SHIFT. */
-#define JM_NCLASSES \
-	(JM_CLASS_STEPS * (JM_MAX_SHIFT - JM_MIN_SHIFT - JM_CLASS_GROUP_LG + 1))
+
+#if JM_CLASSES_POW2
+#define JM_LG(b) 0
+#define JM_FIRST(b) ((b) - (JM_MIN_SHIFT - 1))
+#else
+#define JM_LG(b) ((b) < 6 ? (b) - 4 : (b) < 10 ? 2 : (b) < 14 ? 3 : 2)
+#define JM_FIRST(b)                                                     \
+	((b) < 5 ? 1 : (b) < 6 ? 2 : (b) < 10 ? 4 + 4 * ((b) - 6) :     \
+	 (b) < 14 ? 20 + 8 * ((b) - 10) : 52 + 4 * ((b) - 14))
+#endif
+#define JM_NCLASSES ((size_t)JM_FIRST(JM_MAX_SHIFT))
 
 /* Largest request that can be served at all; see jm_large_round(). */
 #define JM_REQUEST_MAX ((size_t)PTRDIFF_MAX)
 
-JM_STATIC_ASSERT(JM_CLASS_GROUP_LG == 0 || JM_CLASS_GROUP_LG == 2,
-		 "pow2 (1 class per doubling) or fine (4): the tables in "
-		 "sizeclass.c are written for these");
+JM_STATIC_ASSERT(JM_FIRST(JM_MIN_SHIFT + 1) - JM_FIRST(JM_MIN_SHIFT) ==
+			 1 << JM_LG(JM_MIN_SHIFT) &&
+		 JM_FIRST(13) - JM_FIRST(12) == 1 << JM_LG(12) &&
+		 JM_FIRST(JM_MAX_SHIFT) - JM_FIRST(JM_MAX_SHIFT - 1) ==
+			 1 << JM_LG(JM_MAX_SHIFT - 1),
+		 "JM_FIRST counts the classes of JM_LG");
+JM_STATIC_ASSERT(JM_NCLASSES == (JM_CLASSES_POW2 ? 17 : 76),
+		 "the tables in sizeclass.c are written for these");
 JM_STATIC_ASSERT(JM_MIN_SIZE >= sizeof(void *), "a free block must hold a list node");
 JM_STATIC_ASSERT(JM_MIN_SIZE % 16 == 0, "blocks must be 16-byte aligned");
+JM_STATIC_ASSERT(5 - JM_LG(5) >= JM_MIN_SHIFT && 6 - JM_LG(6) >= JM_MIN_SHIFT &&
+			 10 - JM_LG(10) >= JM_MIN_SHIFT,
+		 "the classes step by multiples of 16 bytes (where each scheme "
+		 "puts the most classes in a doubling)");
 JM_STATIC_ASSERT(((JM_SMALL_MAX - 1) >> JM_MIN_SHIFT) >> 16 == 0,
-		 "the table path looks up (size - 1) >> JM_MIN_SHIFT in 16 bits");
+		 "the table path finds the top bit of (size - 1) >> JM_MIN_SHIFT "
+		 "from two bytes");
 
 /* Bit length of each byte value: 0 for 0, 1 for 1, 2 for 2..3, ... */
 extern const uint8_t jm_bitlen_table[256] JM_HIDDEN;
 
-/*
- * The class of x = size - 1 whose highest set bit is bit `top` (top >=
- * JM_MIN_SHIFT + JM_CLASS_GROUP_LG): the doubling, then the next
- * JM_CLASS_GROUP_LG bits below the highest.
- */
-static inline size_t jm_class_of_top(size_t x, size_t top)
+/* Each doubling's first class, JM_LG and 2^JM_LG - 1, indexed by b. */
+struct jm_doubling {
+	uint8_t first, lg, mask;
+};
+extern const struct jm_doubling jm_doublings[JM_MAX_SHIFT] JM_HIDDEN;
+
+/* The class of x = size - 1 >= JM_MIN_SIZE, whose highest set bit is
+ * bit b: the doubling, then the next JM_LG(b) bits below the highest. */
+static inline size_t jm_class_of_bit(size_t x, size_t b)
 {
-	return ((top - (JM_MIN_SHIFT - 1) - JM_CLASS_GROUP_LG)
-		<< JM_CLASS_GROUP_LG) +
-	       ((x >> (top - JM_CLASS_GROUP_LG)) & (JM_CLASS_STEPS - 1));
+#if JM_CLASSES_POW2
+	(void)x;
+	return b - (JM_MIN_SHIFT - 1);
+#else
+	const struct jm_doubling *d = &jm_doublings[b];
+
+	return d->first + ((x >> (b - d->lg)) & d->mask);
+#endif
 }
 
 /* Size -> class through the table: for 1 <= size <= JM_SMALL_MAX. */
@@ -68,11 +99,11 @@ static inline size_t jm_class_of_table(size_t size)
 	size_t q = x >> JM_MIN_SHIFT; /* < 2^16 */
 	size_t len;
 
-	if (q < JM_CLASS_STEPS)
-		return q;
+	if (q == 0)
+		return 0;
 	len = q >> 8 ? 8 + (size_t)jm_bitlen_table[q >> 8]
 		     : (size_t)jm_bitlen_table[q];
-	return jm_class_of_top(x, len + (JM_MIN_SHIFT - 1));
+	return jm_class_of_bit(x, len + (JM_MIN_SHIFT - 1));
 }
 
 #ifdef HAVE_BUILTIN_CLZ
@@ -81,13 +112,13 @@ static inline size_t jm_class_of_clz(size_t size)
 {
 	size_t x = size - 1;
 
-	if (x < JM_CLASS_STEPS << JM_MIN_SHIFT)
-		return x >> JM_MIN_SHIFT;
+	if (x < JM_MIN_SIZE)
+		return 0;
 	/* The highest set bit: width - 1 - clz, written as an exclusive or
 	 * (the width is a power of two), which compilers turn into one bit
 	 * scan.  In size_t, so that the result indexes arrays without a zero
 	 * extension; x is not 0 here. */
-	return jm_class_of_top(x, (sizeof(unsigned long) * CHAR_BIT - 1) ^
+	return jm_class_of_bit(x, (sizeof(unsigned long) * CHAR_BIT - 1) ^
 					  (size_t)__builtin_clzl((unsigned long)x));
 }
 #endif
@@ -95,11 +126,11 @@ static inline size_t jm_class_of_clz(size_t size)
 /*
  * With classes between the powers of two, the sizes up to
  * JM_CLASS_DIRECT_MAX, which most requests are, find their class with one
- * load from a 64-byte table: fewer instructions than the arithmetic
- * below, from one cache line.  The powers of two need no table.
+ * load from a 128-byte table: fewer instructions than the arithmetic
+ * above, from two cache lines.  The powers of two need no table.
  */
-#define JM_CLASS_DIRECT (JM_CLASS_GROUP_LG > 0)
-#define JM_CLASS_DIRECT_MAX ((size_t)1024)
+#define JM_CLASS_DIRECT (!JM_CLASSES_POW2)
+#define JM_CLASS_DIRECT_MAX ((size_t)2048)
 
 /* The class of each run of 16 sizes up to JM_CLASS_DIRECT_MAX. */
 extern const uint8_t jm_class_direct[JM_CLASS_DIRECT_MAX >> JM_MIN_SHIFT] JM_HIDDEN;
@@ -132,26 +163,17 @@ static inline size_t jm_class_of_small(size_t size)
 	return size == 0 ? 0 : jm_class_of(size);
 }
 
-/*
- * Usable bytes of a block of class k (k < JM_NCLASSES), as a constant
- * expression: the linear classes, then in group g >= 1 the sizes
- * (JM_CLASS_STEPS + step + 1) << (g - 1 + JM_MIN_SHIFT).
- */
-#define JM_CLASS_SIZE_CONST(k)                                               \
-	((k) < JM_CLASS_STEPS                                                \
-		 ? ((size_t)(k) + 1) << JM_MIN_SHIFT                         \
-		 : (JM_CLASS_STEPS + ((size_t)(k) & (JM_CLASS_STEPS - 1)) + 1) \
-			   << (((size_t)(k) >> JM_CLASS_GROUP_LG) - 1 + JM_MIN_SHIFT))
-
-/* The same for each class, looked up where it takes more than a shift. */
+/* Usable bytes of each class, looked up where it takes more than a shift. */
 extern const uint32_t jm_class_bytes[JM_NCLASSES] JM_HIDDEN;
 
 /* Usable bytes of a block of class k (k < JM_NCLASSES). */
 static inline size_t jm_class_size(size_t k)
 {
-	if (JM_CLASS_DIRECT)
-		return jm_class_bytes[k];
+#if JM_CLASSES_POW2
 	return JM_MIN_SIZE << k;
+#else
+	return jm_class_bytes[k];
+#endif
 }
 
 /*

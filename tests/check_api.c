@@ -266,7 +266,7 @@ START_TEST(test_api_freed_block_serves_next_request)
 		lo = c + 1;
 		classes++;
 	}
-	ck_assert_uint_eq(classes, JM_CLASS_GROUP_LG == 2 ? 60 : 17);
+	ck_assert_uint_eq(classes, JM_CLASSES_POW2 ? 17 : 76);
 }
 END_TEST
 
@@ -277,9 +277,11 @@ START_TEST(test_api_good_size_values)
 	ck_assert_uint_eq(jmalloc_good_size(1), 16);
 	ck_assert_uint_eq(jmalloc_good_size(16), 16);
 	ck_assert_uint_eq(jmalloc_good_size(17), 32);
-#if JM_CLASS_GROUP_LG == 2
-	ck_assert_uint_eq(jmalloc_good_size(1100), 1280);
-	ck_assert_uint_eq(jmalloc_good_size(4097), 5120);
+#if !JM_CLASSES_POW2
+	ck_assert_uint_eq(jmalloc_good_size(1100), 1152);
+	ck_assert_uint_eq(jmalloc_good_size(4097), 4608);
+	ck_assert_uint_eq(jmalloc_good_size(20000), 20480);
+	ck_assert_uint_eq(jmalloc_good_size(1000), 1024);
 #else
 	ck_assert_uint_eq(jmalloc_good_size(1100), 2048);
 	ck_assert_uint_eq(jmalloc_good_size(4097), 8192);

@@ -12,23 +12,27 @@
 #define PAGE ((size_t)4096)
 
 /*
- * The reference classes, written out from their definition: steps of 16
- * bytes up to 16 * JM_CLASS_STEPS, then JM_CLASS_STEPS evenly spaced
- * classes in each doubling up to 1 MiB.
+ * The reference classes, written out from their definition in words:
+ * fine: 16-byte steps up to 128 bytes, four classes evenly spaced in each
+ * doubling up to 1 KiB, eight up to 16 KiB, four up to 1 MiB; pow2: the
+ * powers of two from 16 bytes to 1 MiB.
  */
 static size_t ref_sizes[JM_NCLASSES + 1];
 static size_t ref_n;
 
 static void ref_build(void)
 {
-	size_t steps = (size_t)1 << JM_CLASS_GROUP_LG, b, i;
+	size_t b, i;
 
 	ref_n = 0;
-	for (i = 1; i <= steps; i++)
-		ref_sizes[ref_n++] = 16 * i;
-	for (b = 16 * steps; b < ((size_t)1 << 20); b *= 2)
+	ref_sizes[ref_n++] = 16;
+	for (b = 16; b < ((size_t)1 << 20); b *= 2) {
+		size_t steps = JM_CLASSES_POW2 ? 1 : b < 128 ? b / 16 : b < 1024 ? 4
+			       : b < 16384 ? 8 : 4;
+
 		for (i = 1; i <= steps; i++)
 			ref_sizes[ref_n++] = b + i * (b / steps);
+	}
 }
 
 /* The reference: the first class of at least `size` bytes, by a loop. */
@@ -109,13 +113,17 @@ START_TEST(test_reference_table)
 	/* The reference itself ends at 1 MiB with JM_NCLASSES classes. */
 	ck_assert_uint_eq(ref_n, JM_NCLASSES);
 	ck_assert_uint_eq(ref_sizes[ref_n - 1], JM_SMALL_MAX);
-#if JM_CLASS_GROUP_LG == 2
-	ck_assert_uint_eq(JM_NCLASSES, 60);
+#if !JM_CLASSES_POW2
+	ck_assert_uint_eq(JM_NCLASSES, 76);
 	ck_assert_uint_eq(jm_class_size(7), 128);
 	ck_assert_uint_eq(jm_class_size(8), 160);
-	ck_assert_uint_eq(jm_class_of_small(4097), jm_class_of_small(5120));
-	ck_assert_uint_eq(jm_usable_size(4097, PAGE), 5120);
-#elif JM_CLASS_GROUP_LG == 0
+	ck_assert_uint_eq(jm_class_size(19), 1024);
+	ck_assert_uint_eq(jm_class_size(20), 1152);
+	ck_assert_uint_eq(jm_class_size(51), 16384);
+	ck_assert_uint_eq(jm_class_size(52), 20480);
+	ck_assert_uint_eq(jm_class_of_small(4097), jm_class_of_small(4608));
+	ck_assert_uint_eq(jm_usable_size(4104, PAGE), 4608);
+#else
 	ck_assert_uint_eq(JM_NCLASSES, 17);
 	ck_assert_uint_eq(jm_usable_size(4097, PAGE), 8192);
 #endif

@@ -14,7 +14,7 @@ int main(void)
 {
 	size_t k, lo = 0;
 
-	printf("classes: %s\n", JM_CLASS_GROUP_LG == 0 ? "pow2" : "fine");
+	printf("classes: %s\n", JM_CLASSES_POW2 ? "pow2" : "fine");
 	for (k = 0; k < JM_NCLASSES; k++) {
 		size_t c = jm_class_size(k);
 
