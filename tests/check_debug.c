@@ -16,8 +16,6 @@
 #include "jmalloc.h"
 #include "testutil.h"
 
-#define MiB ((size_t)1 << 20)
-
 /*
  * Run `misuse` in a child whose stderr goes to a pipe; the child must be
  * stopped by SIGABRT after writing exactly one line, which is returned in
@@ -105,7 +103,7 @@ static void free_too_large(char *e, size_t len)
 static void free_large_wrong_size(char *e, size_t len)
 {
 	void *p = jmalloc(3 * MiB);
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page = page_size();
 
 	say(e, len, "jmfree(%p, %zu): wrong size: the block has %zu bytes (usable %zu)",
 	    p, 2 * MiB, 3 * MiB, 3 * MiB + (page - (3 * MiB) % page) % page);
@@ -167,7 +165,7 @@ static void realloc_after_free(char *e, size_t len)
 	p = jmrealloc(p, 300, 20);
 }
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !TEST_ASAN
 static void write_after_free(char *e, size_t len)
 {
 	unsigned char *p = jmalloc(100);
@@ -232,7 +230,7 @@ START_TEST(test_debug_trim_keeps_size_check)
 }
 END_TEST
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !TEST_ASAN
 START_TEST(test_debug_trim_keeps_fill_check)
 {
 	expect_abort(write_after_free_across_trim, "write after free across jmalloc_trim");
@@ -316,7 +314,7 @@ START_TEST(test_debug_realloc_after_free)
 }
 END_TEST
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !TEST_ASAN
 START_TEST(test_debug_write_after_free)
 {
 	expect_abort(write_after_free, "write after free");
@@ -387,7 +385,7 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, test_debug_double_free_large);
 	tcase_add_test(tc, test_debug_realloc_wrong_size);
 	tcase_add_test(tc, test_debug_realloc_after_free);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !TEST_ASAN
 	/* Built with AddressSanitizer, the write itself is reported first
 	 * (see tests/checkers.sh). */
 	tcase_add_test(tc, test_debug_write_after_free);

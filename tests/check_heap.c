@@ -188,8 +188,8 @@ START_TEST(test_heap_spans_move_between_heaps)
 	ck_assert_int_eq(jm_heap_give_span(&shared, &b, k), 0);
 	q = jm_heap_bump(&b, k);
 	ck_assert_ptr_eq(q, p + 512); /* the rest of a's span */
-	ck_assert_uint_eq(q[0], 0);
-	ck_assert_uint_eq(q[15], 0);
+	ck_assert_uint_eq((unsigned char)q[0], 0);
+	ck_assert_uint_eq((unsigned char)q[15], 0);
 	ck_assert(jm_heap_check(&b, 100));
 }
 END_TEST
@@ -408,7 +408,7 @@ START_TEST(test_heap_random_ops_keep_invariants)
 		s = (int)(x % SLOTS);
 		if (ptr[s] != NULL) {
 			for (j = 0; j < 16; j++)
-				if (ptr[s][j] != (unsigned char)(s + cls[s]))
+				if (ptr[s][j] != (unsigned char)((unsigned)s + cls[s]))
 					ck_abort_msg("block %p changed", (void *)ptr[s]);
 			jm_heap_push(&h, ptr[s], cls[s]);
 			ptr[s] = NULL;

@@ -21,15 +21,8 @@
 #include <pthread.h>
 #endif
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 /* The decay this suite runs with (main() sets it before any call). */
 #define DECAY_MS 100
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
 
 /* Field `i` of /proc/self/statm (0: size, 1: resident) in bytes. */
 static size_t statm(int i)
@@ -50,13 +43,6 @@ static size_t rss(void)
 	return statm(1);
 }
 
-static uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 2685821657736338717ull;
-}
 
 static void sleep_ms(long ms)
 {
@@ -100,7 +86,7 @@ static void peak_fill(struct peak *pk, size_t total, uint64_t seed)
 	size_t bytes = 0;
 
 	while (bytes < total) {
-		uint64_t r = xorshift(&seed);
+		uint64_t r = test_rand(&seed);
 		size_t s;
 		unsigned char *p;
 
@@ -130,7 +116,7 @@ static void peak_free(struct peak *pk, uint64_t seed)
 	size_t i;
 
 	for (i = pk->n; i > 1; i--) {
-		size_t j = (size_t)(xorshift(&seed) % i);
+		size_t j = (size_t)(test_rand(&seed) % i);
 		void *p = pk->ptr[i - 1];
 		size_t s = pk->size[i - 1];
 
@@ -257,14 +243,14 @@ START_TEST(test_lifecycle_large_temporaries_reuse_memory)
 	int i;
 
 	for (i = 0; i < OPS; i++) {
-		int s = (int)(xorshift(&seed) % LIVE);
+		int s = (int)(test_rand(&seed) % LIVE);
 		struct rusage ru0, ru1;
 		unsigned char *p;
 		size_t o;
 
 		if (live[s] != NULL)
 			jmfree(live[s], size[s]);
-		size[s] = MiB + (size_t)(xorshift(&seed) % (15 * MiB));
+		size[s] = MiB + (size_t)(test_rand(&seed) % (15 * MiB));
 		getrusage(RUSAGE_SELF, &ru0);
 		p = jmalloc(size[s]);
 		ck_assert_ptr_nonnull(p);
@@ -333,30 +319,6 @@ START_TEST(test_lifecycle_large_cache_bounded)
 END_TEST
 
 /* --- Out of memory -------------------------------------------------------- */
-
-#define REQUIRE(cond) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			return 1; \
-		} \
-	} while (0)
-
-/* Run `body` in a child; it must exit with 0. */
-static void in_child(int (*body)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0)
-		_exit(body());
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child failed (status %d); see its message above", status);
-}
 
 static int cap_address_space(size_t extra)
 {

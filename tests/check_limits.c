@@ -16,15 +16,8 @@
 #include "jmalloc.h"
 #include "testutil.h"
 
-#define MiB ((size_t)1 << 20)
-
 /* Sizes the compiler must not see as constants (it warns of them). */
 static volatile size_t huge = SIZE_MAX;
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
 
 static void assert_enomem(void *p, const char *what, size_t size)
 {
@@ -154,30 +147,6 @@ START_TEST(test_limits_free_impossible_size_is_ignored)
 }
 END_TEST
 
-/*
- * Run `body` in a child whose address space is capped near what it
- * already uses, so that every new mapping fails.  The child exits with the
- * line number of a failed check, 0 when all held.
- */
-static void with_low_rlimit(int (*body)(void))
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0)
-		_exit(body());
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status), "child died with signal %d",
-		      WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	ck_assert_msg(WEXITSTATUS(status) == 0, "check at line %d failed in child",
-		      WEXITSTATUS(status));
-}
-
-#define REQUIRE(cond) do { if (!(cond)) return __LINE__ % 256 ? __LINE__ % 256 : 1; } while (0)
-
 static rlim_t address_space_in_use(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -278,13 +247,13 @@ static int body_arena_exhausted(void)
 
 START_TEST(test_limits_mmap_failure_first_arena)
 {
-	with_low_rlimit(body_first_arena_fails);
+	in_child(body_first_arena_fails);
 }
 END_TEST
 
 START_TEST(test_limits_mmap_failure_later_arena)
 {
-	with_low_rlimit(body_arena_exhausted);
+	in_child(body_arena_exhausted);
 }
 END_TEST
 

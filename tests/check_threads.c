@@ -16,9 +16,6 @@
 #include "jmalloc.h"
 #include "testutil.h"
 
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
-
 /* Work sizes; JMALLOC_TEST_SCALE (a divisor) shortens them for slow
  * builds such as ThreadSanitizer's. */
 static long scale(long n)
@@ -27,14 +24,6 @@ static long scale(long n)
 	long d = s != NULL ? strtol(s, NULL, 10) : 1;
 
 	return d > 1 ? n / d : n;
-}
-
-static uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x >> 12;
-	*x ^= *x << 25;
-	*x ^= *x >> 27;
-	return *x * 2685821657736338717ull;
 }
 
 /* --- Memory use ---------------------------------------------------------- */
@@ -96,13 +85,8 @@ static size_t thread_cache_bound(size_t max_size)
  */
 static size_t checker_rss(size_t bound)
 {
-#if defined(__SANITIZE_THREAD__)
-	return 6 * bound;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-	return 6 * bound;
-#endif
-#endif
+	if (TEST_TSAN)
+		return 6 * bound;
 	return checker_watching() ? bound + 64 * MiB : bound;
 }
 
@@ -149,7 +133,7 @@ static int check_block(const struct block *b)
 
 static size_t random_size(uint64_t *x)
 {
-	uint64_t r = xorshift(x);
+	uint64_t r = test_rand(x);
 
 	if (r % 500 == 0)
 		return MiB + (size_t)(r >> 20) % MiB;
@@ -173,7 +157,7 @@ static void *random_worker(void *arg)
 	int s;
 
 	for (i = 0; i < w->ops && !w->failed; i++) {
-		uint64_t r = xorshift(&x);
+		uint64_t r = test_rand(&x);
 		struct block *b = &mine[r % SLOTS];
 
 		if (b->p == NULL) {
@@ -271,7 +255,7 @@ static void *producer(void *arg)
 
 	(void)arg;
 	for (i = 0; i < pc_blocks; i++) {
-		size_t size = 16 + (size_t)(xorshift(&x) % (2 * KiB - 16 + 1));
+		size_t size = 16 + (size_t)(test_rand(&x) % (2 * KiB - 16 + 1));
 		uint64_t *p = jmalloc(size);
 		size_t t = atomic_load_explicit(&ring.tail, memory_order_relaxed);
 
@@ -385,7 +369,7 @@ START_TEST(test_threads_churn_memory_bounded)
 	for (i = 0; i < n; i++) {
 		pthread_t t;
 		void *ret;
-		int keeps = i % 2;
+		int keeps = (int)(i % 2);
 
 		ck_assert_int_eq(pthread_create(&t, NULL, churn_thread,
 						keeps ? kept : NULL), 0);
@@ -539,7 +523,7 @@ static void *checking_thread(void *arg)
 		fill_block(&b[i]);
 	}
 	while (!atomic_load(&stop_busy)) {
-		i = (int)(xorshift(&x) % 64);
+		i = (int)(test_rand(&x) % 64);
 		if (check_block(&b[i]) != 0)
 			atomic_store(&trim_bad, 2);
 		jmfree(b[i].p, b[i].size);

@@ -4,13 +4,45 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #ifdef HAVE_VALGRIND
 #include <valgrind/valgrind.h>
 #endif
 
 #include "jmalloc.h"
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+
+/* TEST_ASAN, TEST_TSAN: 1 in a build with AddressSanitizer or
+ * ThreadSanitizer, whichever compiler says so. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#ifndef TEST_ASAN
+#define TEST_ASAN 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+#ifndef TEST_TSAN
+#define TEST_TSAN 0
+#endif
 
 /*
  * 1 when a memory checker watches this process: the library then marks
@@ -19,13 +51,8 @@
  */
 static inline int checker_watching(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	return 1;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-	return 1;
-#endif
-#endif
+	if (TEST_ASAN)
+		return 1;
 #ifdef HAVE_VALGRIND
 	if (RUNNING_ON_VALGRIND)
 		return 1;
@@ -37,6 +64,50 @@ static inline int checker_watching(void)
 static inline size_t writable_size(size_t size)
 {
 	return checker_watching() ? size : jmalloc_good_size(size);
+}
+
+/* The system's page size. */
+static inline size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* xorshift64*: fixed seeds give the same sequence on every machine. */
+static inline uint64_t test_rand(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 2685821657736338717ull;
+}
+
+/*
+ * In the body of a test run in a child (in_child()): when `cond` is
+ * false, say where on stderr and return 1, which fails the test.
+ */
+#define REQUIRE(cond)                                                      \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,   \
+				__LINE__, #cond);                          \
+			return 1;                                          \
+		}                                                          \
+	} while (0)
+
+/* Run `body` in a child process, which must exit with its result 0. */
+static inline void in_child(int (*body)(void))
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(body());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child failed (status %d); see its message above", status);
 }
 
 /* Run a suite; the exit status for main(). */
