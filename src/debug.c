@@ -22,17 +22,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "debug.h"
-
-#if JM_CHECKING
+#include "glue.h"
 #include "large.h"
 #include "local.h"
 #include "os.h"
 #include "sizeclass.h"
 #include "tools.h"
-
-#include "arena.h"
-#include "glue.h"
 
 #define JM_FREE_FILL 0xdf
 
@@ -376,4 +373,3 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 	jm_debug_release(ptr, old_size);
 	return p;
 }
-#endif /* JM_CHECKING */

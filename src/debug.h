@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "common.h"
+#include "sizeclass.h"
 
 #if JM_CHECKING
 struct jm_ctl {
@@ -44,11 +45,55 @@ static inline int jm_debug_on(void)
 	return state == JM_CTL_CHECKED;
 }
 
+/*
+ * The bound the entry points compare `size - 1` against: sizes above it,
+ * and 0, take their slow branch.  JM_SMALL_MAX normally; 0 before the
+ * first call and when the checked path is on, which sends every size
+ * there.
+ */
+static inline size_t jm_debug_small_max(void)
+{
+	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
+}
+
 /* The checked versions of the entry points. */
 void *jm_debug_alloc(size_t size, int zero) JM_HIDDEN;
 void jm_debug_free(void *ptr, size_t size) JM_HIDDEN;
 void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
-#endif /* JM_CHECKING; without it (--disable-checking) there is no checked
-	* path and the entry points compare against JM_SMALL_MAX itself. */
+#else
+/* --disable-checking: there is no checked path; the entry points compare
+ * against JM_SMALL_MAX itself, and the calls below are never made. */
+static inline int jm_debug_on(void)
+{
+	return 0;
+}
+
+static inline size_t jm_debug_small_max(void)
+{
+	return JM_SMALL_MAX;
+}
+
+static inline void *jm_debug_alloc(size_t size, int zero)
+{
+	(void)size;
+	(void)zero;
+	return NULL;
+}
+
+static inline void jm_debug_free(void *ptr, size_t size)
+{
+	(void)ptr;
+	(void)size;
+}
+
+static inline void *jm_debug_realloc(void *ptr, size_t old_size,
+				     size_t new_size)
+{
+	(void)ptr;
+	(void)old_size;
+	(void)new_size;
+	return NULL;
+}
+#endif /* JM_CHECKING */
 
 #endif /* JM_DEBUG_H */

@@ -17,28 +17,12 @@
 #include "os.h"
 #include "sizeclass.h"
 
-/*
- * Sizes at or above this bound, and 0, take the slow branch: JM_SMALL_MAX
- * normally, 0 before the first call and when the checked path is on (see
- * debug.h), which sends every size there.
- */
-static inline size_t jm_small_bound(void)
-{
-#if JM_CHECKING
-	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
-#else
-	return JM_SMALL_MAX;
-#endif
-}
-
 /* Sizes 0 and above JM_SMALL_MAX, and every size before the first call
  * and in the checked path. */
 static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
-#if JM_CHECKING
 	if (jm_debug_on())
 		return jm_debug_alloc(size, 0);
-#endif
 	if (jm_is_small(size))
 		return jm_local_alloc(jm_class_of_small(size));
 	return jm_local_large_alloc(size, 0);
@@ -46,8 +30,9 @@ static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 
 void *jmalloc(size_t size)
 {
-	/* One test turns away 0, large sizes and the checked path. */
-	if (JM_UNLIKELY(size - 1 >= jm_small_bound()))
+	/* One test turns away 0, sizes above the bound (large ones) and the
+	 * checked path (debug.h). */
+	if (JM_UNLIKELY(size - 1 >= jm_debug_small_max()))
 		return jm_alloc_cold(size);
 	return jm_local_alloc(jm_class_of(size));
 }
@@ -56,12 +41,10 @@ static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 {
 	int saved = errno;
 
-#if JM_CHECKING
 	if (jm_debug_on()) {
 		jm_debug_free(ptr, size);
 		return;
 	}
-#endif
 	if (jm_is_small(size))
 		jm_local_free(ptr, jm_class_of_small(size));
 	else
@@ -73,7 +56,7 @@ void jmfree(void *ptr, size_t size)
 {
 	if (JM_UNLIKELY(ptr == NULL))
 		return;
-	if (JM_UNLIKELY(size - 1 >= jm_small_bound())) {
+	if (JM_UNLIKELY(size - 1 >= jm_debug_small_max())) {
 		jm_free_cold(ptr, size);
 		return;
 	}
@@ -96,10 +79,8 @@ void *jmcalloc(size_t nmemb, size_t size)
 	}
 	n = nmemb * size;
 #endif
-#if JM_CHECKING
-	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_alloc(n, 1);
-#endif
 	if (!jm_is_small(n))
 		return jm_local_large_alloc(n, 1);
 	return jm_local_alloc_zeroed(jm_class_of_small(n), n);
@@ -109,10 +90,8 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 {
 	void *p;
 
-#if JM_CHECKING
-	if (JM_UNLIKELY(jm_small_bound() != JM_SMALL_MAX) && jm_debug_on())
+	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_realloc(ptr, old_size, new_size);
-#endif
 	if (ptr == NULL)
 		return jmalloc(new_size);
 	if (jm_is_small(old_size) && jm_is_small(new_size)) {

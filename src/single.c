@@ -4,7 +4,6 @@
 
 #include "local.h"
 
-#if !JM_THREADS
 #include <stdint.h>
 
 #include "large.h"
@@ -90,4 +89,3 @@ void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 	jm_single_tick();
 	jm_heap_push(h, p, k);
 }
-#endif

@@ -20,7 +20,6 @@
 
 #include "local.h"
 
-#if JM_THREADS
 #include <errno.h>
 #include <pthread.h>
 
@@ -380,4 +379,3 @@ static void jm_thread_exit(void *arg)
 	jm_pool_tick(NULL);
 	jm_pool_unlock();
 }
-#endif /* JM_THREADS */
