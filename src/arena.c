@@ -79,6 +79,8 @@ void *jm_arena_take(size_t units, size_t blocks, size_t size, int *zero)
 	struct jm_arena *a;
 	size_t first = 0, i;
 
+	JM_ASSERT(units >= 1 && units <= JM_SPAN_MAX_UNITS);
+	JM_ASSERT(blocks >= 1 && blocks <= UINT16_MAX && size <= UINT32_MAX);
 	for (a = jm_arenas.list; a != NULL; a = a->next) {
 		first = jm_arena_find(a, units);
 		if (first != 0)

@@ -88,6 +88,7 @@ static inline struct jm_unit *jm_arena_head(const void *p)
 	struct jm_unit *u = &a->unit[((uintptr_t)p & (JM_ARENA_SIZE - 1)) >>
 				     JM_UNIT_SHIFT];
 
+	JM_ASSERT(u->state != JM_UNIT_FREE);
 	return u->state == JM_UNIT_BODY ? u - u->len : u;
 }
 

@@ -18,4 +18,23 @@
 
 #define JM_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 
+/*
+ * JM_ASSERT(cond): a precondition or invariant of the internals, checked
+ * in a library configured with --enable-debug (JM_DEBUG 1), where a
+ * broken one stops the program with one line naming it, where it broke;
+ * compiled out otherwise (and `cond` not evaluated).  It is never a check
+ * of the program's input: that gets a defined result in every build.
+ */
+#ifndef JM_DEBUG
+#define JM_DEBUG 0
+#endif
+#if JM_DEBUG
+__attribute__((noreturn)) void jm_assert_fail(const char *cond, const char *file,
+					       int line) JM_HIDDEN JM_COLD;
+#define JM_ASSERT(cond) \
+	(JM_LIKELY(cond) ? (void)0 : jm_assert_fail(#cond, __FILE__, __LINE__))
+#else
+#define JM_ASSERT(cond) ((void)0)
+#endif
+
 #endif /* JM_COMMON_H */

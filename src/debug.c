@@ -246,12 +246,7 @@ void *jm_debug_alloc(size_t size, int zero)
 		return NULL;
 	}
 	if (jm_is_small(size)) {
-		size_t k = jm_class_of_small(size);
-		struct jm_block *head = jm_local_heap()->free[k];
-
-		if (head != NULL)
-			JM_TOOL_OPEN(head, sizeof(*head));
-		p = jm_local_alloc(k);
+		p = jm_local_alloc_checked(jm_class_of_small(size));
 		if (p == NULL)
 			return NULL;
 		JM_TOOL_OPEN(p, usable);

@@ -68,6 +68,10 @@ static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
 	int zero;
 	char *p;
 
+	JM_ASSERT(k < JM_NCLASSES);
+	/* The span it replaces is used up. */
+	JM_ASSERT(to->bump[k] == NULL && to->left[k] == 0);
+
 	if (s != NULL) {
 		h->spare[k] = s->next;
 		to->bump[k] = (char *)s;
@@ -118,6 +122,7 @@ int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, size_t k)
 
 void jm_heap_return_span(struct jm_heap *h, struct jm_heap *to, size_t k)
 {
+	JM_ASSERT(k < JM_NCLASSES && h != to);
 	if (h->left[k] >= jm_class_size(k)) {
 		struct jm_spare *s = (void *)h->bump[k];
 
@@ -180,6 +185,7 @@ struct jm_block *jm_heap_split(struct jm_heap *h, size_t k, uint32_t keep,
 {
 	struct jm_block *last, *rest;
 
+	JM_ASSERT(k < JM_NCLASSES);
 	*n = 0;
 	if (keep >= h->count[k])
 		return NULL;
@@ -201,6 +207,7 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 {
 	struct jm_block *head = h->free[k];
 
+	JM_ASSERT(k < JM_NCLASSES && max != 0);
 	*n = h->count[k] < max ? h->count[k] : max;
 	if (*n == 0) {
 		*tail = NULL;

@@ -158,6 +158,8 @@ static inline void *jm_heap_pop(struct jm_heap *h, size_t k)
 {
 	struct jm_block *p = h->free[k];
 
+	JM_ASSERT(k < JM_NCLASSES);
+	JM_ASSERT((p == NULL) == (h->count[k] == 0));
 	if (JM_LIKELY(p != NULL)) {
 		JM_ASAN_OPEN(p, sizeof(*p));
 		h->free[k] = p->next;
@@ -171,6 +173,9 @@ static inline void jm_heap_push(struct jm_heap *h, void *p, size_t k)
 {
 	struct jm_block *blk = p;
 
+	JM_ASSERT(k < JM_NCLASSES);
+	JM_ASSERT(p != NULL && (uintptr_t)p % JM_MIN_SIZE == 0);
+	JM_ASSERT(h->count[k] < UINT32_MAX);
 	JM_ASAN_OPEN(blk, sizeof(*blk));
 	blk->next = h->free[k];
 	h->free[k] = blk;
@@ -182,10 +187,33 @@ static inline void jm_heap_push_list(struct jm_heap *h, size_t k,
 				     struct jm_block *head,
 				     struct jm_block *tail, uint32_t n)
 {
+	JM_ASSERT(k < JM_NCLASSES && head != NULL && tail != NULL && n != 0);
+	JM_ASSERT(h->count[k] + (uint64_t)n <= UINT32_MAX);
 	JM_TOOL_OPEN(tail, sizeof(*tail));
 	tail->next = h->free[k];
 	h->free[k] = head;
 	h->count[k] += n;
+}
+
+/* Give the empty free list of class k the NULL-terminated list of `n`
+ * blocks that starts at `head`. */
+static inline void jm_heap_set_list(struct jm_heap *h, size_t k,
+				    struct jm_block *head, uint32_t n)
+{
+	JM_ASSERT(k < JM_NCLASSES && h->free[k] == NULL && h->count[k] == 0);
+	JM_ASSERT((head == NULL) == (n == 0));
+	h->free[k] = head;
+	h->count[k] = n;
+}
+
+/* Open the link of the first block on the free list of class k to memory
+ * checkers, for the checked path, which keeps free blocks closed to them
+ * (tools.h) and pops through the inlines above. */
+static inline void jm_heap_open_head(struct jm_heap *h, size_t k)
+{
+	JM_ASSERT(k < JM_NCLASSES);
+	if (h->free[k] != NULL)
+		JM_TOOL_OPEN(h->free[k], sizeof(struct jm_block));
 }
 
 /* A block of class k from the free list, else carved. */
@@ -202,6 +230,8 @@ static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 	size_t sz = jm_class_size(k);
 	char *p = h->bump[k];
 
+	JM_ASSERT(k < JM_NCLASSES);
+	JM_ASSERT((p == NULL) == (h->left[k] == 0) && h->left[k] % sz == 0);
 	if (h->left[k] < sz)
 		return NULL;
 	h->left[k] -= sz;

@@ -296,8 +296,7 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		JM_TOOL_OPEN(b, sizeof(*b));
 		jm_pool.batches[k] = b->next;
 		JM_TOOL_CLOSE(b, sizeof(*b));
-		h->free[k] = head;
-		h->count[k] = jm_batch_count(k);
+		jm_heap_set_list(h, k, head, jm_batch_count(k));
 		jm_pool.batched -= jm_batch_count(k) * jm_class_size(k);
 		jm_life_taken(&jm_pool.life, jm_batch_count(k) * jm_class_size(k));
 	} else if (jm_pool.heap.count[k] > 0) {
@@ -319,11 +318,9 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		}
 	}
 	jm_pool_unlock();
-	if (h->free[k] != NULL) {
-		JM_TOOL_OPEN(h->free[k], sizeof(struct jm_block));
-		return jm_heap_pop(h, k);
-	}
-	return jm_heap_bump(h, k);
+	jm_heap_open_head(h, k);
+	p = jm_heap_pop(h, k);
+	return p != NULL ? p : jm_heap_bump(h, k);
 }
 
 void jm_local_overflow(struct jm_heap *h, void *p, size_t k)

@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,23 @@ START_TEST(test_heap_random_ops_keep_invariants)
 }
 END_TEST
 
+#if JM_DEBUG
+/* --enable-debug: a broken precondition stops the program where it
+ * breaks (JM_ASSERT): a span given to a heap whose span of that class is
+ * not used up. */
+START_TEST(test_heap_assert_catches_span_not_used_up)
+{
+	struct jm_heap from, to;
+
+	jm_heap_init_region(&from, region, REGION_SIZE, 0);
+	jm_heap_init_region(&to, NULL, 0, 0);
+	ck_assert_int_eq(jm_heap_give_span(&from, &to, 0), 0);
+	ck_assert_ptr_nonnull(jm_heap_bump(&to, 0));
+	(void)jm_heap_give_span(&from, &to, 0); /* aborts */
+}
+END_TEST
+#endif
+
 static Suite *heap_suite(void)
 {
 	Suite *s = suite_create("heap");
@@ -451,6 +469,10 @@ static Suite *heap_suite(void)
 	tcase_add_checked_fixture(lim, setup, teardown);
 	tcase_add_test(lim, test_heap_region_exhausted_gives_enomem);
 	tcase_add_test(lim, test_heap_unaligned_or_tiny_region);
+#if JM_DEBUG
+	tcase_add_test_raise_signal(lim, test_heap_assert_catches_span_not_used_up,
+				    SIGABRT);
+#endif
 	suite_add_tcase(s, lim);
 	return s;
 }
