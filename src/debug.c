@@ -7,10 +7,12 @@
  * freed.  jmfree() and jmrealloc() look the block up and stop the program
  * with one line on stderr when the pointer was never handed out, when the
  * block was already freed, or when the size is outside [asked, usable].
- * A freed block of up to 1 MiB is filled with JM_FREE_FILL past its first
- * JM_MIN_SIZE bytes (where the allocator keeps its links); the fill is
- * checked when the block is handed out again, and a changed byte stops the
- * program as a write after free.
+ * A freed block of up to 1 MiB is filled with JM_FREE_FILL over its whole
+ * usable size, then the allocator writes its links into its first
+ * JM_MIN_SIZE bytes; the fill past those is checked when the block is
+ * handed out again, and a changed byte stops the program as a write after
+ * free.  When the table cannot grow, an allocation fails with ENOMEM as it
+ * would without the checking mode: only a misuse stops the program.
  */
 #include "config.h"
 
@@ -35,16 +37,22 @@
 
 struct jm_ctl jm_ctl; /* JM_CTL_UNSET, small_max 0: the first call reads */
 
-/* GONE: a freed block whose span went back to the span pool, so that its
- * memory may serve another class: no fill to check when it is handed out
- * again. */
+/*
+ * A table entry: the block's address, whose four low bits (blocks are
+ * 16-byte aligned) hold its state, and the size asked for.  EMPTY is a
+ * slot never used.  GONE: a freed block whose span went back to the span
+ * pool, so that its memory may serve another class: no fill to check when
+ * it is handed out again.
+ */
 enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED, JM_ENTRY_GONE };
+#define JM_ENTRY_STATE ((uintptr_t)15)
 
 struct jm_entry {
-	uintptr_t addr;
-	size_t size; /* as asked for */
-	int state;
+	uintptr_t key; /* address | state */
+	size_t size;   /* as asked for */
 };
+
+JM_STATIC_ASSERT(JM_MIN_SIZE > JM_ENTRY_STATE, "block addresses leave the state bits free");
 
 static struct {
 	int checking; /* JMALLOC_CHECK=1 */
@@ -118,48 +126,85 @@ static size_t jm_slot(uintptr_t addr, size_t cap)
 	return (size_t)(h >> 17) & (cap - 1);
 }
 
-/* The entry of addr, or the empty slot where it would go. */
+static unsigned jm_state(const struct jm_entry *e)
+{
+	return (unsigned)(e->key & JM_ENTRY_STATE);
+}
+
+static void jm_set(struct jm_entry *e, uintptr_t addr, unsigned state)
+{
+	e->key = addr | state;
+}
+
+/* The entry of addr, or the empty slot where it would go (cap != 0). */
 static struct jm_entry *jm_find(uintptr_t addr)
 {
 	size_t i = jm_slot(addr, jm_dbg.cap);
 
-	while (jm_dbg.tab[i].state != JM_ENTRY_EMPTY && jm_dbg.tab[i].addr != addr)
+	while (jm_dbg.tab[i].key != 0 && (jm_dbg.tab[i].key & ~JM_ENTRY_STATE) != addr)
 		i = (i + 1) & (jm_dbg.cap - 1);
 	return &jm_dbg.tab[i];
 }
 
-/* Make room for one more entry, doubling the table at half full. */
-static void jm_table_reserve(void)
+/* Bytes of the mapping of a table of cap entries (0: too large). */
+static size_t jm_table_bytes(size_t cap)
 {
-	struct jm_entry *old = jm_dbg.tab;
-	size_t old_cap = jm_dbg.cap, cap = old_cap ? 2 * old_cap : 4096, i;
-	size_t len = jm_large_round(cap * sizeof(*old), jm_os_page_size());
-
-	if (2 * (jm_dbg.used + 1) <= old_cap)
-		return;
-	jm_dbg.tab = len != 0 ? jm_os_map(len) : NULL;
-	if (jm_dbg.tab == NULL)
-		jm_report("checking mode: no memory for the table of %zu blocks",
-			  jm_dbg.used);
-	jm_dbg.cap = cap;
-	for (i = 0; i < old_cap; i++) {
-		if (old[i].state != JM_ENTRY_EMPTY)
-			*jm_find(old[i].addr) = old[i];
-	}
-	if (old != NULL)
-		(void)jm_os_unmap(old, jm_large_round(old_cap * sizeof(*old),
-						      jm_os_page_size()));
+	if (cap > SIZE_MAX / sizeof(struct jm_entry))
+		return 0;
+	return jm_large_round(cap * sizeof(struct jm_entry), jm_os_page_size());
 }
 
-/* Record a block handed out; first check the fill of a reused one. */
-static void jm_track_alloc(const char *fn, void *p, size_t size)
+/*
+ * With the lock held: room for one more entry.  The table doubles once
+ * three quarters of it are used; when it cannot (no memory), it goes on
+ * filling up to fifteen sixteenths, or when `must`, up to all but one
+ * slot (for a block that a realloc has already moved).  0, or -1 when
+ * there is no room.
+ */
+static int jm_table_room(int must)
+{
+	struct jm_entry *old = jm_dbg.tab, *tab;
+	size_t old_cap = jm_dbg.cap, cap = old_cap ? 2 * old_cap : 4096, i;
+	size_t len = jm_table_bytes(cap);
+
+	if (4 * (jm_dbg.used + 1) <= 3 * old_cap)
+		return 0;
+	tab = len != 0 ? jm_os_map(len) : NULL;
+	if (tab == NULL) {
+		if (must)
+			return jm_dbg.used + 2 <= old_cap ? 0 : -1;
+		return 16 * (jm_dbg.used + 1) <= 15 * old_cap ? 0 : -1;
+	}
+	jm_dbg.tab = tab;
+	jm_dbg.cap = cap;
+	for (i = 0; i < old_cap; i++) {
+		if (old[i].key != 0)
+			*jm_find(old[i].key & ~JM_ENTRY_STATE) = old[i];
+	}
+	if (old != NULL)
+		(void)jm_os_unmap(old, jm_table_bytes(old_cap));
+	return 0;
+}
+
+/*
+ * Record block p handed out with `size` bytes asked for; first check the
+ * fill of a freed block handed out again.  0, or -1 when p needs a new
+ * entry and the table has no room for it (jm_table_room()).
+ */
+static int jm_track_alloc(const char *fn, void *p, size_t size, int must)
 {
 	struct jm_entry *e;
 
 	jm_dbg_lock();
-	jm_table_reserve();
-	e = jm_find((uintptr_t)p);
-	if (e->state == JM_ENTRY_FREED && jm_is_small(e->size)) {
+	e = jm_dbg.cap != 0 ? jm_find((uintptr_t)p) : NULL;
+	if (e == NULL || jm_state(e) == JM_ENTRY_EMPTY) {
+		if (jm_table_room(must) != 0) {
+			jm_dbg_unlock();
+			return -1;
+		}
+		e = jm_find((uintptr_t)p); /* the table may have grown */
+		jm_dbg.used++;
+	} else if (jm_state(e) == JM_ENTRY_FREED && jm_is_small(e->size)) {
 		const unsigned char *c = p;
 		size_t usable = jm_class_size(jm_class_of_small(e->size)), i;
 
@@ -177,12 +222,10 @@ static void jm_track_alloc(const char *fn, void *p, size_t size)
 				  fn, size, i, p, e->size);
 		}
 	}
-	if (e->state == JM_ENTRY_EMPTY)
-		jm_dbg.used++;
-	e->addr = (uintptr_t)p;
+	jm_set(e, (uintptr_t)p, JM_ENTRY_LIVE);
 	e->size = size;
-	e->state = JM_ENTRY_LIVE;
 	jm_dbg_unlock();
+	return 0;
 }
 
 enum jm_track_action {
@@ -200,10 +243,10 @@ static void jm_track_free(const char *fn, void *p, size_t size,
 
 	jm_dbg_lock();
 	e = jm_dbg.cap != 0 ? jm_find((uintptr_t)p) : NULL;
-	if (e == NULL || e->state == JM_ENTRY_EMPTY)
+	if (e == NULL || jm_state(e) == JM_ENTRY_EMPTY)
 		jm_report("%s(%p, %zu): the pointer was not allocated by "
 			  "jmalloc", fn, p, size);
-	if (e->state == JM_ENTRY_FREED || e->state == JM_ENTRY_GONE)
+	if (jm_state(e) == JM_ENTRY_FREED || jm_state(e) == JM_ENTRY_GONE)
 		jm_report("%s(%p, %zu): double free: the block of %zu bytes "
 			  "was already freed", fn, p, size, e->size);
 	usable = jm_usable_size(e->size, jm_os_page_size());
@@ -212,7 +255,7 @@ static void jm_track_free(const char *fn, void *p, size_t size,
 			  "(usable %zu), so the size must be from %zu to %zu",
 			  fn, p, size, e->size, usable, e->size, usable);
 	if (act == JM_MARK_FREED)
-		e->state = JM_ENTRY_FREED;
+		jm_set(e, (uintptr_t)p, JM_ENTRY_FREED);
 	else if (act == JM_RESIZE)
 		e->size = new_size;
 	jm_dbg_unlock();
@@ -228,39 +271,70 @@ static void jm_forget_span(void *span, size_t blocks, size_t size)
 	for (i = 0; i < blocks && jm_dbg.cap != 0; i++) {
 		struct jm_entry *e = jm_find((uintptr_t)span + i * size);
 
-		if (e->state == JM_ENTRY_FREED)
-			e->state = JM_ENTRY_GONE;
+		if (jm_state(e) == JM_ENTRY_FREED)
+			jm_set(e, (uintptr_t)span + i * size, JM_ENTRY_GONE);
 	}
 	jm_dbg_unlock();
 }
 
 /* --- The checked entry points ---------------------------------------------- */
 
+/* A block for the checked path, opened to the allocator itself over its
+ * usable size: the first step of jm_debug_alloc(). */
+static void *jm_debug_take(size_t size, int zero, size_t usable)
+{
+	void *p;
+
+	if (!jm_is_small(size))
+		return jm_local_large_alloc(size, zero);
+	p = jm_local_alloc_checked(jm_class_of_small(size));
+	if (p != NULL)
+		JM_TOOL_OPEN(p, usable);
+	return p;
+}
+
+/* Give back a block from jm_debug_take() that was never handed out. */
+static void jm_debug_untake(void *p, size_t size, size_t usable)
+{
+	if (jm_is_small(size)) {
+		jm_local_free(p, jm_class_of_small(size));
+		JM_TOOL_CLOSE(p, usable);
+	} else {
+		if (jm_dbg.tools)
+			JM_ASAN_CLOSE(p, usable);
+		jm_local_large_free(p, size);
+	}
+}
+
 void *jm_debug_alloc(size_t size, int zero)
 {
+	const char *fn = zero ? "jmcalloc" : "jmalloc";
 	size_t usable = jm_usable_size(size, jm_os_page_size());
+	int attempt;
 	void *p;
 
 	if (usable == 0) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (jm_is_small(size)) {
-		p = jm_local_alloc_checked(jm_class_of_small(size));
+	for (attempt = 0;; attempt++) {
+		p = jm_debug_take(size, zero, usable);
 		if (p == NULL)
 			return NULL;
-		JM_TOOL_OPEN(p, usable);
-		if (jm_dbg.checking)
-			jm_track_alloc(zero ? "jmcalloc" : "jmalloc", p, size);
-		if (zero)
-			memset(p, 0, size);
-	} else {
-		p = jm_local_large_alloc(size, zero);
-		if (p == NULL)
+		if (!jm_dbg.checking || jm_track_alloc(fn, p, size, 0) == 0)
+			break;
+		/* No room in the table: the block goes back; once more after
+		 * free memory has gone back to the system, else ENOMEM. */
+		jm_debug_untake(p, size, usable);
+		if (attempt == 1) {
+			errno = ENOMEM;
 			return NULL;
-		if (jm_dbg.checking)
-			jm_track_alloc(zero ? "jmcalloc" : "jmalloc", p, size);
+		}
+		(void)jm_local_trim();
+		(void)jm_large_trim();
 	}
+	if (zero && jm_is_small(size))
+		memset(p, 0, size);
 	if (jm_dbg.tools)
 		JM_TOOL_ALLOC(p, size, usable, zero);
 	return p;
@@ -350,7 +424,8 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 			} else {
 				jm_track_free("jmrealloc", ptr, old_size,
 					      JM_MARK_FREED, 0);
-				jm_track_alloc("jmrealloc", p, new_size);
+				/* The block has moved: its entry must go in. */
+				(void)jm_track_alloc("jmrealloc", p, new_size, 1);
 			}
 		}
 		if (jm_dbg.tools)

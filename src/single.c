@@ -4,6 +4,7 @@
 
 #include "local.h"
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "large.h"
@@ -82,10 +83,12 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 
 void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 {
+	int saved = errno; /* a free leaves errno as it was */
 	uint32_t step = jm_single_step(k);
 
 	h->limit[k] = h->count[k] + step;
 	jm_life_freed(&jm_single_life, step * jm_class_size(k));
-	jm_single_tick();
+	jm_single_tick(); /* may give memory back: madvise, munmap */
 	jm_heap_push(h, p, k);
+	errno = saved;
 }

@@ -325,6 +325,7 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 
 void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 {
+	int saved = errno; /* a free leaves errno as it was */
 	struct jm_block *rest;
 	uint32_t n;
 
@@ -335,6 +336,7 @@ void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 			jm_pool_lock();
 			jm_heap_push(&jm_pool.heap, p, k);
 			jm_pool_unlock();
+			errno = saved;
 			return;
 		}
 	}
@@ -344,10 +346,11 @@ void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 		jm_pool_lock();
 		jm_pool_put(k, rest, NULL, n);
 		jm_life_freed(&jm_pool.life, n * jm_class_size(k));
-		jm_pool_tick(h);
+		jm_pool_tick(h); /* may give memory back: madvise, munmap */
 		jm_pool_unlock();
 	}
 	jm_heap_push(h, p, k);
+	errno = saved;
 }
 
 /* Thread exit: everything the heap holds goes back to the pool. */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -371,6 +372,55 @@ START_TEST(test_debug_correct_use_passes)
 }
 END_TEST
 
+/*
+ * Out of memory, the checking mode fails as the library does without it:
+ * NULL and ENOMEM, never a stop.  16-byte blocks until none is left: the
+ * table of blocks (16 bytes an entry, doubling at three quarters full)
+ * runs out of room before the blocks do.  Then freed blocks serve again.
+ */
+static int body_oom_gives_enomem(void)
+{
+	void *keep[64];
+	void **chain;
+	size_t n, i;
+
+	for (i = 0; i < 64; i++)
+		REQUIRE((keep[i] = jmalloc(16)) != NULL);
+	REQUIRE(cap_address_space(192 * MiB) == 0);
+	errno = 0;
+	chain = fill_memory(16, &n);
+	REQUIRE(errno == ENOMEM);
+	REQUIRE(n > 100000);
+	errno = 0;
+	REQUIRE(jmcalloc(1, 16) == NULL && errno == ENOMEM);
+	for (i = 0; i < 64; i++)
+		jmfree(keep[i], 16);
+	for (i = 0; i < 64; i++)
+		REQUIRE((keep[i] = jmalloc(16)) != NULL);
+	for (i = 0; i < 64; i++)
+		jmfree(keep[i], 16);
+	free_chain(chain, 16);
+	REQUIRE(uncap_address_space() == 0);
+	REQUIRE((chain = jmalloc(100)) != NULL);
+	jmfree(chain, 100);
+	return 0;
+}
+
+START_TEST(test_debug_oom_gives_enomem)
+{
+	in_child(body_oom_gives_enomem);
+}
+END_TEST
+
+static int under_valgrind(void)
+{
+#ifdef HAVE_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return 0;
+#endif
+}
+
 static Suite *debug_suite(void)
 {
 	Suite *s = suite_create("debug");
@@ -395,6 +445,10 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, test_debug_trim_keeps_double_free_check);
 	tcase_add_test(tc, test_debug_trim_keeps_size_check);
 	tcase_add_test(tc, test_debug_trim_then_reuse_passes);
+	/* Under Valgrind the cap on the address space also holds the tool's
+	 * own memory, which runs out first. */
+	if (!under_valgrind())
+		tcase_add_test(tc, test_debug_oom_gives_enomem);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -320,41 +320,6 @@ END_TEST
 
 /* --- Out of memory -------------------------------------------------------- */
 
-static int cap_address_space(size_t extra)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_AS, &rl) != 0)
-		return -1;
-	rl.rlim_cur = (rlim_t)(statm(0) + extra);
-	return setrlimit(RLIMIT_AS, &rl);
-}
-
-/* Blocks of `size` until memory runs out, chained through their first
- * word; returns the last (NULL when there was none). */
-static void **fill_memory(size_t size, size_t *n)
-{
-	void **last = NULL, **p;
-
-	*n = 0;
-	while ((p = jmalloc(size)) != NULL) {
-		*p = last;
-		last = p;
-		++*n;
-	}
-	return last;
-}
-
-static void free_chain(void **last, size_t size)
-{
-	while (last != NULL) {
-		void **prev = *last;
-
-		jmfree(last, size);
-		last = prev;
-	}
-}
-
 /* After the fill: every class and a large block. */
 static int every_class_then_large(void)
 {
@@ -482,6 +447,93 @@ START_TEST(test_lifecycle_oom_freed_by_other_thread)
 	in_child(body_oom_freed_by_other_thread);
 }
 END_TEST
+
+/*
+ * A thread's first call can be a jmfree(), which gives the thread its
+ * heap.  When memory has run out, that heap cannot be had, and the block
+ * goes where every thread can use it; either way jmfree() leaves errno
+ * as it was.  NEWCOMERS threads take their first call in turn once
+ * memory is full: the memory kept for new heaps serves a few of them,
+ * and the others find none.
+ */
+enum { NEWCOMERS = 100 };
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int turn; /* the thread whose turn it is; NEWCOMERS + 1: all exit */
+	void *block[NEWCOMERS];
+	int err[NEWCOMERS];
+} newcomers = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, { 0 }, { 0 } };
+
+static void newcomers_wait(int turn)
+{
+	pthread_mutex_lock(&newcomers.lock);
+	while (newcomers.turn != turn && newcomers.turn != NEWCOMERS + 1)
+		pthread_cond_wait(&newcomers.cond, &newcomers.lock);
+	pthread_mutex_unlock(&newcomers.lock);
+}
+
+static void newcomers_set(int turn)
+{
+	pthread_mutex_lock(&newcomers.lock);
+	newcomers.turn = turn;
+	pthread_cond_broadcast(&newcomers.cond);
+	pthread_mutex_unlock(&newcomers.lock);
+}
+
+static void *newcomer_thread(void *arg)
+{
+	int i = (int)(intptr_t)arg;
+
+	newcomers_wait(i);
+	errno = EDOM;
+	jmfree(newcomers.block[i], 16);
+	newcomers.err[i] = errno;
+	newcomers_set(i + 1);
+	newcomers_wait(NEWCOMERS + 1); /* keep the heap, if it got one */
+	return NULL;
+}
+
+static int body_oom_first_free_keeps_errno(void)
+{
+	pthread_t t[NEWCOMERS];
+	pthread_attr_t attr;
+	void **chain;
+	size_t n;
+	int i;
+
+	REQUIRE(pthread_attr_init(&attr) == 0);
+	REQUIRE(pthread_attr_setstacksize(&attr, 256 * KiB) == 0);
+	for (i = 0; i < NEWCOMERS; i++) {
+		REQUIRE(pthread_create(&t[i], &attr, newcomer_thread,
+				       (void *)(intptr_t)i) == 0);
+		REQUIRE((newcomers.block[i] = jmalloc(16)) != NULL);
+	}
+	REQUIRE(cap_address_space(64 * MiB) == 0);
+	chain = fill_memory(16, &n);
+	REQUIRE(n > 1000);
+	newcomers_set(0);
+	newcomers_wait(NEWCOMERS);
+	for (i = 0; i < NEWCOMERS; i++)
+		if (newcomers.err[i] != EDOM) {
+			fprintf(stderr, "thread %d: jmfree set errno %d\n", i,
+				newcomers.err[i]);
+			return 1;
+		}
+	newcomers_set(NEWCOMERS + 1);
+	for (i = 0; i < NEWCOMERS; i++)
+		REQUIRE(pthread_join(t[i], NULL) == 0);
+	free_chain(chain, 16);
+	REQUIRE(uncap_address_space() == 0);
+	return 0;
+}
+
+START_TEST(test_lifecycle_oom_first_free_keeps_errno)
+{
+	in_child(body_oom_first_free_keeps_errno);
+}
+END_TEST
 #endif
 
 /* --- jmalloc_stats ---------------------------------------------------------- */
@@ -604,6 +656,7 @@ static Suite *lifecycle_suite(void)
 		tcase_add_test(oom, test_lifecycle_oom_large_then_small);
 #if JMALLOC_THREADS
 		tcase_add_test(oom, test_lifecycle_oom_freed_by_other_thread);
+		tcase_add_test(oom, test_lifecycle_oom_first_free_keeps_errno);
 #endif
 	} else {
 		fprintf(stderr, "check_lifecycle: out-of-memory tests not run "

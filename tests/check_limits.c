@@ -147,39 +147,6 @@ START_TEST(test_limits_free_impossible_size_is_ignored)
 }
 END_TEST
 
-static rlim_t address_space_in_use(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long pages = 0;
-
-	if (f != NULL) {
-		if (fscanf(f, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(f);
-	}
-	return (rlim_t)pages * page_size();
-}
-
-static int cap_address_space(rlim_t extra)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_AS, &rl) != 0)
-		return -1;
-	rl.rlim_cur = address_space_in_use() + extra;
-	return setrlimit(RLIMIT_AS, &rl);
-}
-
-static int uncap_address_space(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_AS, &rl) != 0)
-		return -1;
-	rl.rlim_cur = rl.rlim_max;
-	return setrlimit(RLIMIT_AS, &rl);
-}
-
 /* No arena yet: the first small request and a large one fail, then work
  * once the limit is lifted. */
 static int body_first_arena_fails(void)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +109,70 @@ static inline void in_child(int (*body)(void))
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "the child failed (status %d); see its message above", status);
+}
+
+/* Bytes of address space the process has mapped (0 when unknown). */
+static inline size_t address_space_in_use(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return (size_t)pages * page_size();
+}
+
+/* Cap the address space at what is in use plus `extra` bytes, so that a
+ * mapping past that fails (in a child: in_child()).  0, or -1. */
+static inline int cap_address_space(size_t extra)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) != 0)
+		return -1;
+	rl.rlim_cur = (rlim_t)(address_space_in_use() + extra);
+	return setrlimit(RLIMIT_AS, &rl);
+}
+
+/* Lift the cap again.  0, or -1. */
+static inline int uncap_address_space(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_AS, &rl) != 0)
+		return -1;
+	rl.rlim_cur = rl.rlim_max;
+	return setrlimit(RLIMIT_AS, &rl);
+}
+
+/* Blocks of `size` (at least a pointer) until memory runs out, chained
+ * through their first word; returns the last (NULL when there was none)
+ * and their number in *n. */
+static inline void **fill_memory(size_t size, size_t *n)
+{
+	void **last = NULL, **p;
+
+	*n = 0;
+	while ((p = jmalloc(size)) != NULL) {
+		*p = last;
+		last = p;
+		++*n;
+	}
+	return last;
+}
+
+/* Free a chain that fill_memory() made. */
+static inline void free_chain(void **last, size_t size)
+{
+	while (last != NULL) {
+		void **prev = *last;
+
+		jmfree(last, size);
+		last = prev;
+	}
 }
 
 /* Run a suite; the exit status for main(). */
