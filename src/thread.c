@@ -65,7 +65,9 @@ static struct jm_heap jm_empty_heap;
 __thread struct jm_heap *jm_tls_heap __attribute__((tls_model("initial-exec"))) =
 	&jm_empty_heap;
 
-/* Blocks in a batch of class k: 64 KiB worth, 1 to 256 blocks. */
+/* Blocks in a batch of class k: as many as fill JM_SPAN_SIZE (64 KiB),
+ * but at most 256 and at least one: 4 KiB of 16-byte blocks, 64 KiB of
+ * 256-byte ones, one block of 64 KiB and above. */
 static uint32_t jm_batch_count(size_t k)
 {
 	size_t n = JM_SPAN_SIZE / jm_class_size(k);
