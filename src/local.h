@@ -33,6 +33,24 @@ static inline struct jm_heap *jm_local_heap(void)
 {
 	return jm_tls_heap;
 }
+
+/*
+ * Blocks in a batch of class k, which the thread layer moves between a
+ * thread's heap and the shared pool: as many as fill JM_SPAN_SIZE
+ * (64 KiB), but at most JM_BATCH_MAX and at least one: 4 KiB of 16-byte
+ * blocks, 64 KiB of 256-byte ones, one block of 64 KiB and above.  A
+ * thread's heap keeps at most two batches of a class.
+ */
+#define JM_BATCH_MAX 256u
+
+static inline uint32_t jm_local_batch(size_t k)
+{
+	size_t n = JM_SPAN_SIZE / jm_class_size(k);
+
+	if (n > JM_BATCH_MAX)
+		return JM_BATCH_MAX;
+	return n == 0 ? 1 : (uint32_t)n;
+}
 #else
 extern struct jm_heap jm_single_heap JM_HIDDEN;
 

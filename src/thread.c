@@ -3,8 +3,8 @@
  *
  * Each thread allocates and frees through a heap of its own, reached
  * through an initial-exec TLS pointer.  A heap keeps at most
- * 2 * jm_batch_count(k) free blocks of class k; the free that would pass
- * that bound moves the older jm_batch_count(k) of them, as one batch, to
+ * 2 * jm_local_batch(k) free blocks of class k; the free that would pass
+ * that bound moves the older jm_local_batch(k) of them, as one batch, to
  * the pool shared by all threads.  A thread whose list of a class is empty
  * carves from its span of that class, else takes a batch from the pool,
  * else takes a new span from the pool's memory.  So memory that one thread
@@ -65,18 +65,6 @@ static struct jm_heap jm_empty_heap;
 __thread struct jm_heap *jm_tls_heap __attribute__((tls_model("initial-exec"))) =
 	&jm_empty_heap;
 
-/* Blocks in a batch of class k: as many as fill JM_SPAN_SIZE (64 KiB),
- * but at most 256 and at least one: 4 KiB of 16-byte blocks, 64 KiB of
- * 256-byte ones, one block of 64 KiB and above. */
-static uint32_t jm_batch_count(size_t k)
-{
-	size_t n = JM_SPAN_SIZE / jm_class_size(k);
-
-	if (n > 256)
-		return 256;
-	return n == 0 ? 1 : (uint32_t)n;
-}
-
 static void jm_pool_lock(void)
 {
 	jm_lock(JM_LOCK_POOL);
@@ -124,7 +112,7 @@ static struct jm_heap *jm_thread_heap_create(void)
 	 * is fresh from the system. */
 	jm_heap_init_region(h, NULL, 0, 1);
 	for (k = 0; k < JM_NCLASSES; k++)
-		h->limit[k] = 2 * jm_batch_count(k);
+		h->limit[k] = 2 * jm_local_batch(k);
 	if (jm_pool.key_ok)
 		(void)pthread_setspecific(jm_pool.key, h);
 	jm_tls_heap = h;
@@ -138,7 +126,7 @@ static void jm_pool_put(size_t k, struct jm_block *head,
 {
 	if (n == 0)
 		return;
-	if (n == jm_batch_count(k)) {
+	if (n == jm_local_batch(k)) {
 		struct jm_batch *b = (struct jm_batch *)head;
 
 		JM_TOOL_OPEN(b, sizeof(*b));
@@ -184,8 +172,8 @@ static void jm_pool_unbatch(void)
 					break;
 			}
 			jm_heap_push_list(&jm_pool.heap, k, head, tail,
-					  jm_batch_count(k));
-			jm_pool.batched -= jm_batch_count(k) * jm_class_size(k);
+					  jm_local_batch(k));
+			jm_pool.batched -= jm_local_batch(k) * jm_class_size(k);
 		}
 	}
 }
@@ -298,14 +286,14 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		JM_TOOL_OPEN(b, sizeof(*b));
 		jm_pool.batches[k] = b->next;
 		JM_TOOL_CLOSE(b, sizeof(*b));
-		jm_heap_set_list(h, k, head, jm_batch_count(k));
-		jm_pool.batched -= jm_batch_count(k) * jm_class_size(k);
-		jm_life_taken(&jm_pool.life, jm_batch_count(k) * jm_class_size(k));
+		jm_heap_set_list(h, k, head, jm_local_batch(k));
+		jm_pool.batched -= jm_local_batch(k) * jm_class_size(k);
+		jm_life_taken(&jm_pool.life, jm_local_batch(k) * jm_class_size(k));
 	} else if (jm_pool.heap.count[k] > 0) {
 		struct jm_block *head, *tail;
 		uint32_t n;
 
-		head = jm_heap_take(&jm_pool.heap, k, jm_batch_count(k), &n, &tail);
+		head = jm_heap_take(&jm_pool.heap, k, jm_local_batch(k), &n, &tail);
 		jm_heap_push_list(h, k, head, tail, n);
 		jm_life_taken(&jm_pool.life, n * jm_class_size(k));
 	} else {
@@ -344,7 +332,7 @@ void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
 	}
 	if (h->count[k] >= h->limit[k]) {
 		/* Keep the newest blocks, which are warm in this cache. */
-		rest = jm_heap_split(h, k, h->limit[k] - jm_batch_count(k), &n);
+		rest = jm_heap_split(h, k, h->limit[k] - jm_local_batch(k), &n);
 		jm_pool_lock();
 		jm_pool_put(k, rest, NULL, n);
 		jm_life_freed(&jm_pool.life, n * jm_class_size(k));
@@ -369,7 +357,7 @@ static void jm_thread_exit(void *arg)
 			struct jm_block *head, *tail;
 			uint32_t n;
 
-			head = jm_heap_take(h, k, jm_batch_count(k), &n, &tail);
+			head = jm_heap_take(h, k, jm_local_batch(k), &n, &tail);
 			jm_pool_put(k, head, tail, n);
 			jm_life_freed(&jm_pool.life, n * jm_class_size(k));
 		}
