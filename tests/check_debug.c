@@ -412,15 +412,6 @@ START_TEST(test_debug_oom_gives_enomem)
 }
 END_TEST
 
-static int under_valgrind(void)
-{
-#ifdef HAVE_VALGRIND
-	return RUNNING_ON_VALGRIND != 0;
-#else
-	return 0;
-#endif
-}
-
 static Suite *debug_suite(void)
 {
 	Suite *s = suite_create("debug");

@@ -621,15 +621,6 @@ START_TEST(test_lifecycle_trim_keeps_errno_and_blocks)
 }
 END_TEST
 
-static int under_valgrind(void)
-{
-#ifdef HAVE_VALGRIND
-	return RUNNING_ON_VALGRIND != 0;
-#else
-	return 0;
-#endif
-}
-
 static Suite *lifecycle_suite(void)
 {
 	Suite *s = suite_create("lifecycle");

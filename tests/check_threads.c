@@ -436,25 +436,35 @@ static int child_work(void)
 	return 0;
 }
 
+/* Fork children one after another while other threads run; each does
+ * `work` and must exit with 0. */
+static void fork_children(int (*work)(void))
+{
+	int i;
+
+	for (i = 0; i < scale(50) + 1; i++) {
+		pid_t pid = fork();
+		int status;
+
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0)
+			_exit(work());
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "fork %d: child ended with status %d", i, status);
+	}
+}
+
 START_TEST(test_threads_fork_while_others_allocate)
 {
 	pthread_t t[2];
-	int i, status;
+	int i;
 
 	atomic_store(&stop_busy, 0);
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, busy_thread,
 						(void *)(uintptr_t)(i + 7)), 0);
-	for (i = 0; i < scale(50) + 1; i++) {
-		pid_t pid = fork();
-
-		ck_assert_int_ne(pid, -1);
-		if (pid == 0)
-			_exit(child_work());
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "fork %d: child ended with status %d", i, status);
-	}
+	fork_children(child_work);
 	atomic_store(&stop_busy, 1);
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
@@ -583,26 +593,26 @@ static void *trimming_thread(void *arg)
 	return NULL;
 }
 
+/* The child's work, then a trim of its own. */
+static int child_work_then_trim(void)
+{
+	int r = child_work();
+
+	(void)jmalloc_trim();
+	return r;
+}
+
 /* fork() while another thread trims: the child allocates and frees. */
 START_TEST(test_threads_fork_while_trimming)
 {
 	pthread_t t[2];
-	int i, status;
+	int i;
 
 	atomic_store(&stop_busy, 0);
 	ck_assert_int_eq(pthread_create(&t[0], NULL, trimming_thread, NULL), 0);
 	ck_assert_int_eq(pthread_create(&t[1], NULL, busy_thread,
 					(void *)(uintptr_t)5), 0);
-	for (i = 0; i < scale(50) + 1; i++) {
-		pid_t pid = fork();
-
-		ck_assert_int_ne(pid, -1);
-		if (pid == 0)
-			_exit(child_work() != 0 || jmalloc_trim() == (size_t)-1);
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-			      "fork %d: child ended with status %d", i, status);
-	}
+	fork_children(child_work_then_trim);
 	atomic_store(&stop_busy, 1);
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);

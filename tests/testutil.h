@@ -61,6 +61,16 @@ static inline int checker_watching(void)
 	return 0;
 }
 
+/* 1 under Valgrind (any of its tools). */
+static inline int under_valgrind(void)
+{
+#ifdef HAVE_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return 0;
+#endif
+}
+
 /* The bytes of a block from jmalloc(size) that a test may write. */
 static inline size_t writable_size(size_t size)
 {
