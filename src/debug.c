@@ -17,12 +17,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "debug.h"
@@ -30,6 +27,7 @@
 #include "large.h"
 #include "local.h"
 #include "os.h"
+#include "report.h"
 #include "sizeclass.h"
 #include "tools.h"
 
@@ -95,26 +93,6 @@ int jm_debug_init(void)
 	on = jm_ctl.state == JM_CTL_CHECKED;
 	jm_dbg_unlock();
 	return on;
-}
-
-/* Print "jmalloc: <message>" on stderr and abort, so that a core dump
- * shows the caller. */
-static JM_COLD __attribute__((noreturn, format(printf, 1, 2)))
-void jm_report(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	size_t n;
-
-	memcpy(buf, "jmalloc: ", 9);
-	va_start(ap, fmt);
-	n = 9 + (size_t)vsnprintf(buf + 9, sizeof(buf) - 10, fmt, ap);
-	va_end(ap);
-	if (n > sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	buf[n++] = '\n';
-	(void)!write(STDERR_FILENO, buf, n);
-	abort();
 }
 
 /* --- The table of blocks --------------------------------------------------- */
