@@ -17,6 +17,30 @@ struct jm_spare {
 JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
 		 "a spare span's header fits in its first block");
 
+uintptr_t jm_link_key;
+
+void jm_heap_bad_link(const void *blk, const void *next, size_t k)
+{
+	jm_report("corrupted free list: the free block of %zu bytes at %p "
+		  "links to %p, where no block can be (written after it was "
+		  "freed?)", jm_class_size(k), blk, next);
+}
+
+/* Draw the key of the hardened links, once, before the first span is
+ * cut (so before any link is stored). */
+static void jm_heap_key_init(void)
+{
+	uintptr_t zero = 0, key;
+
+	if (!JM_HARDEN || __atomic_load_n(&jm_link_key, __ATOMIC_ACQUIRE) != 0)
+		return;
+	key = (uintptr_t)jm_os_random();
+	if (key == 0)
+		key = 1;
+	(void)__atomic_compare_exchange_n(&jm_link_key, &zero, key, 0,
+					  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 void jm_heap_init(struct jm_heap *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -71,6 +95,7 @@ static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
 	JM_ASSERT(k < JM_NCLASSES);
 	/* The span it replaces is used up. */
 	JM_ASSERT(to->bump[k] == NULL && to->left[k] == 0);
+	jm_heap_key_init();
 
 	if (s != NULL) {
 		h->spare[k] = s->next;
@@ -147,36 +172,36 @@ void *jm_heap_carve(struct jm_heap *h, size_t k)
 }
 
 /*
- * The link of free block p, opened to a checker first.  It is left open:
- * whether it was closed before cannot be told here, and the engine's own
- * tests touch links directly.
+ * The block after free block p of class k, its link opened to a checker
+ * first.  It is left open: whether it was closed before cannot be told
+ * here, and the engine's own tests touch links directly.
  */
-static struct jm_block *jm_link(struct jm_block *p)
+static struct jm_block *jm_link(struct jm_block *p, size_t k)
 {
 	JM_TOOL_OPEN(p, sizeof(*p));
-	return p->next;
+	return jm_heap_next(p, k);
 }
 
 static void jm_set_link(struct jm_block *p, struct jm_block *next)
 {
 	JM_TOOL_OPEN(p, sizeof(*p));
-	p->next = next;
+	jm_heap_link(p, next);
 }
 
 /*
- * The node `i` steps after `p` (i < the list's length).  A thread's cache
- * hands over a batch by this walk, so the links are opened only when a
- * checker watches, found once per walk.
+ * The node `i` steps after `p` on a list of class k (i < the list's
+ * length).  A thread's cache hands over a batch by this walk, so the
+ * links are opened only when a checker watches, found once per walk.
  */
-static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i)
+static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i, size_t k)
 {
 	if (jm_tools_active()) {
 		while (i-- > 0)
-			p = jm_link(p);
+			p = jm_link(p, k);
 		return p;
 	}
 	while (i-- > 0)
-		p = p->next;
+		p = jm_heap_next(p, k);
 	return p;
 }
 
@@ -193,8 +218,8 @@ struct jm_block *jm_heap_split(struct jm_heap *h, size_t k, uint32_t keep,
 		rest = h->free[k];
 		h->free[k] = NULL;
 	} else {
-		last = jm_list_at(h->free[k], keep - 1);
-		rest = jm_link(last);
+		last = jm_list_at(h->free[k], keep - 1, k);
+		rest = jm_link(last, k);
 		jm_set_link(last, NULL);
 	}
 	*n = h->count[k] - keep;
@@ -213,8 +238,8 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 		*tail = NULL;
 		return NULL;
 	}
-	*tail = jm_list_at(head, *n - 1);
-	h->free[k] = jm_link(*tail);
+	*tail = jm_list_at(head, *n - 1, k);
+	h->free[k] = jm_link(*tail, k);
 	h->count[k] -= *n;
 	jm_set_link(*tail, NULL);
 	return head;
@@ -238,7 +263,7 @@ static void jm_heap_count_free(struct jm_heap *h)
 		struct jm_block *p;
 		struct jm_spare *s;
 
-		for (p = h->free[k]; p != NULL; p = jm_link(p))
+		for (p = h->free[k]; p != NULL; p = jm_link(p, k))
 			jm_arena_head(p)->nfree++;
 		if (h->bump[k] != NULL)
 			jm_arena_head(h->bump[k])->nfree += (uint32_t)(h->left[k] / sz);
@@ -254,22 +279,32 @@ static void jm_heap_drop_free(struct jm_heap *h, const unsigned char *want)
 	size_t k;
 
 	for (k = 0; k < JM_NCLASSES; k++) {
-		struct jm_block **link = &h->free[k], *p;
+		struct jm_block *prev = NULL, *p, *next;
 		struct jm_spare **sl = &h->spare[k], *s;
 		uint32_t n = 0;
+		int cut = 0; /* blocks were taken out after prev */
 
 		if (!want[k])
 			continue;
-		while ((p = *link) != NULL) {
-			struct jm_block *next = jm_link(p);
-
+		for (p = h->free[k]; p != NULL; p = next) {
+			next = jm_link(p, k);
 			if (jm_span_free(p)) {
-				*link = next;
-			} else {
-				n++;
-				link = &p->next;
+				cut = 1;
+				continue;
 			}
+			/* Kept: link the kept block before it past the gap. */
+			if (cut && prev == NULL)
+				h->free[k] = p;
+			else if (cut)
+				jm_heap_link(prev, p);
+			cut = 0;
+			prev = p;
+			n++;
 		}
+		if (cut && prev == NULL)
+			h->free[k] = NULL;
+		else if (cut)
+			jm_heap_link(prev, NULL);
 		h->count[k] = n;
 		if (h->bump[k] != NULL && jm_span_free(h->bump[k])) {
 			h->bump[k] = NULL;
@@ -313,6 +348,14 @@ size_t jm_heap_listed(const struct jm_heap *h)
 	return bytes;
 }
 
+/* The link of free block p, decoded but unchecked (jm_heap_check()
+ * reports a bad one rather than stop at it). */
+static const struct jm_block *jm_link_raw(const struct jm_block *p)
+{
+	JM_TOOL_OPEN(p, sizeof(*p));
+	return (const struct jm_block *)jm_mangle(&p->next, (uintptr_t)p->next);
+}
+
 int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
 	size_t k;
@@ -327,7 +370,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 
 		if ((h->bump[k] == NULL) != (h->left[k] == 0) || h->left[k] % sz != 0)
 			return 0;
-		for (p = h->free[k]; p != NULL; p = jm_link((struct jm_block *)p)) {
+		for (p = h->free[k]; p != NULL; p = jm_link_raw(p)) {
 			const char *c = (const char *)p;
 
 			if (++n > limit)

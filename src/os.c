@@ -5,9 +5,16 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_SYS_RANDOM_H
+#include <sys/random.h>
+#endif
+#ifdef HAVE_SYS_AUXV_H
+#include <sys/auxv.h>
+#endif
 
 #include "os.h"
 
@@ -158,6 +165,40 @@ uint64_t jm_os_now_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t jm_os_random(void)
+{
+	uint64_t v = 0;
+	int saved = errno;
+
+#ifdef HAVE_GETRANDOM
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v)) {
+		errno = saved;
+		return v;
+	}
+#endif
+#if defined(HAVE_GETAUXVAL) && defined(AT_RANDOM)
+	{
+		const void *r = (const void *)getauxval(AT_RANDOM);
+
+		if (r != NULL) {
+			uint64_t a, b;
+
+			/* The C library takes these bytes for secrets of its
+			 * own: a mix of them, not one of them. */
+			memcpy(&a, r, sizeof(a));
+			memcpy(&b, (const char *)r + 8, sizeof(b));
+			errno = saved;
+			return (a ^ (b << 29 | b >> 35)) * 0x9e3779b97f4a7c15ull;
+		}
+	}
+#endif
+	errno = saved;
+	/* No source of random bits: what differs from run to run. */
+	v = jm_os_now_ms() * 0x9e3779b97f4a7c15ull;
+	v ^= (uint64_t)(uintptr_t)&v ^ ((uint64_t)(uintptr_t)jm_os_map << 20);
+	return v ^ (uint64_t)getpid();
 }
 
 long jm_os_env_long(const char *name, long dflt, long min, long max)

@@ -53,6 +53,13 @@ int jm_os_purge(void *ptr, size_t len) JM_HIDDEN;
 uint64_t jm_os_now_ms(void) JM_HIDDEN;
 
 /*
+ * 64 random bits for a secret of the process: from getrandom(2) where the
+ * system has it and it answers, else from the bytes the kernel gave the
+ * process at its start (AT_RANDOM), else from the clock and addresses.
+ */
+uint64_t jm_os_random(void) JM_HIDDEN;
+
+/*
  * The value of environment variable `name` as a decimal number from
  * `min` to `max`, or `dflt` when it is unset or not such a number.
  */

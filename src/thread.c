@@ -65,6 +65,17 @@ static struct jm_heap jm_empty_heap;
 __thread struct jm_heap *jm_tls_heap __attribute__((tls_model("initial-exec"))) =
 	&jm_empty_heap;
 
+/* The batch after b, of class k, in the pool (its link, the second word of its first
+ * block, is stored as free-list links are: heap.h). */
+static struct jm_batch *jm_pool_next_batch(const struct jm_batch *b, size_t k)
+{
+	struct jm_batch *next = (struct jm_batch *)jm_mangle(&b->next, (uintptr_t)b->next);
+
+	if (JM_HARDEN && JM_UNLIKELY((uintptr_t)next & (JM_MIN_SIZE - 1)))
+		jm_heap_bad_link(b, next, k);
+	return next;
+}
+
 static void jm_pool_lock(void)
 {
 	jm_lock(JM_LOCK_POOL);
@@ -130,7 +141,8 @@ static void jm_pool_put(size_t k, struct jm_block *head,
 		struct jm_batch *b = (struct jm_batch *)head;
 
 		JM_TOOL_OPEN(b, sizeof(*b));
-		b->next = jm_pool.batches[k];
+		b->next = (struct jm_batch *)jm_mangle(&b->next,
+						       (uintptr_t)jm_pool.batches[k]);
 		JM_TOOL_CLOSE(b, sizeof(*b));
 		jm_pool.batches[k] = b;
 		jm_pool.batched += n * jm_class_size(k);
@@ -140,7 +152,7 @@ static void jm_pool_put(size_t k, struct jm_block *head,
 
 			for (tail = head;; tail = next) {
 				JM_TOOL_OPEN(tail, sizeof(*tail));
-				next = tail->next;
+				next = jm_heap_next(tail, k);
 				JM_TOOL_CLOSE(tail, sizeof(*tail));
 				if (next == NULL)
 					break;
@@ -163,11 +175,11 @@ static void jm_pool_unbatch(void)
 			struct jm_block *head = (struct jm_block *)b, *tail, *next;
 
 			JM_TOOL_OPEN(b, sizeof(*b));
-			jm_pool.batches[k] = b->next;
+			jm_pool.batches[k] = jm_pool_next_batch(b, k);
 			b->next = NULL; /* the second word of a list node */
 			for (tail = head;; tail = next) {
 				JM_TOOL_OPEN(tail, sizeof(*tail));
-				next = tail->next;
+				next = jm_heap_next(tail, k);
 				if (next == NULL)
 					break;
 			}
@@ -284,7 +296,7 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 		struct jm_block *head = (struct jm_block *)b;
 
 		JM_TOOL_OPEN(b, sizeof(*b));
-		jm_pool.batches[k] = b->next;
+		jm_pool.batches[k] = jm_pool_next_batch(b, k);
 		JM_TOOL_CLOSE(b, sizeof(*b));
 		jm_heap_set_list(h, k, head, jm_local_batch(k));
 		jm_pool.batched -= jm_local_batch(k) * jm_class_size(k);

@@ -149,7 +149,7 @@ START_TEST(test_heap_split_and_take)
 	ck_assert_uint_eq(n, 3);
 	ck_assert_ptr_eq(head, blk[9]);
 	ck_assert_ptr_eq(tail, blk[7]);
-	ck_assert_ptr_null(tail->next);
+	ck_assert_ptr_null(jm_heap_next(tail, 3));
 	ck_assert_uint_eq(h.count[3], 1);
 	ck_assert(jm_heap_check(&h, 100));
 	head = jm_heap_take(&h, 3, 3, &n, &tail); /* fewer than asked */
@@ -375,11 +375,11 @@ START_TEST(test_heap_check_detects_corruption)
 	jm_heap_push(&h, a, 2);
 	jm_heap_push(&h, b, 2);
 	ck_assert(jm_heap_check(&h, 10));
-	a->next = b; /* a cycle: b -> a -> b */
+	jm_heap_link(a, b); /* a cycle: b -> a -> b */
 	ck_assert(!jm_heap_check(&h, 10));
-	a->next = (struct jm_block *)((char *)b + 3); /* misaligned */
+	jm_heap_link(a, (struct jm_block *)((char *)b + 3)); /* misaligned */
 	ck_assert(!jm_heap_check(&h, 10));
-	a->next = NULL;
+	jm_heap_link(a, NULL);
 	ck_assert(jm_heap_check(&h, 10));
 	h.count[2] = 5; /* count and list disagree */
 	ck_assert(!jm_heap_check(&h, 10));

@@ -3,10 +3,13 @@
 #define JM_TESTUTIL_H
 
 #include <check.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -183,6 +186,86 @@ static inline void free_chain(void **last, size_t size)
 		jmfree(last, size);
 		last = prev;
 	}
+}
+
+/*
+ * Run `body` in a child whose standard error goes to a pipe; what it
+ * writes there comes back in out[0..cap) as a string.  `body` gets a
+ * buffer of its own for say().  Returns the child's wait status.
+ */
+static inline int child_output(void (*body)(char *expect, size_t len),
+			       char *out, size_t cap)
+{
+	char expect[256] = "";
+	int fd[2], status;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(fd[0]);
+		dup2(fd[1], STDERR_FILENO);
+		body(expect, sizeof(expect));
+		_exit(0);
+	}
+	close(fd[1]);
+	while (got < cap - 1 && (n = read(fd[0], out + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd[0]);
+	out[got] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* In a child of child_output(): write the part of the message the test
+ * expects as the first line of standard error. */
+static inline void say(char *expect, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void say(char *expect, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(expect, len, fmt, ap);
+	va_end(ap);
+	dprintf(STDERR_FILENO, "%s\n", expect);
+}
+
+/*
+ * The library's stop: after what `misuse` said (say()), the child wrote
+ * exactly one line, "jmalloc: ..." holding it, and was stopped by SIGABRT.
+ * `out` is what child_output() gave, `status` the child's status.
+ */
+static inline void check_stopped(const char *what, char *out, int status)
+{
+	char *nl = strchr(out, '\n');
+
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+		      "%s: the program was not stopped by SIGABRT (status %d)",
+		      what, status);
+	ck_assert_msg(nl != NULL, "%s: no output", what);
+	*nl = '\0';
+	ck_assert_msg(strstr(nl + 1, out) != NULL,
+		      "%s: message\n  %s\nlacks\n  %s", what, nl + 1, out);
+	ck_assert_msg(strncmp(nl + 1, "jmalloc: ", 9) == 0,
+		      "%s: message does not start with 'jmalloc: '", what);
+	ck_assert_msg(strchr(nl + 1, '\n') != NULL && strchr(nl + 1, '\n')[1] == '\0',
+		      "%s: not exactly one line: %s", what, nl + 1);
+}
+
+/* Run `misuse` in a child, which the library must stop (check_stopped). */
+static inline void expect_abort(void (*misuse)(char *expect, size_t len),
+				const char *what)
+{
+	char out[512];
+	int status = child_output(misuse, out, sizeof(out));
+
+	check_stopped(what, out, status);
 }
 
 /* Run a suite; the exit status for main(). */
