@@ -152,6 +152,40 @@ static char *jm_extent_take(size_t i, size_t len)
 	return p;
 }
 
+/* 1 when large blocks get guard pages (JMALLOC_GUARD=1), read once. */
+static int jm_large_guarded(void)
+{
+	static int guard = -1; /* not read yet */
+	int g = __atomic_load_n(&guard, __ATOMIC_RELAXED);
+
+	if (g < 0) {
+		g = (int)jm_os_env_long(JM_GUARD_ENV, 0, 0, 1);
+		__atomic_store_n(&guard, g, __ATOMIC_RELAXED);
+	}
+	return g;
+}
+
+/* A block of len bytes (whole pages) between two guard pages, or NULL. */
+static void *jm_guard_map(size_t len, size_t page)
+{
+	char *base;
+
+	if (len > JM_REQUEST_MAX - 2 * page) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	base = jm_os_map(len + 2 * page);
+	if (base == NULL)
+		return NULL;
+	if (jm_os_guard(base, page) != 0 || jm_os_guard(base + page + len, page) != 0) {
+		(void)jm_os_unmap(base, len + 2 * page);
+		errno = ENOMEM;
+		return NULL;
+	}
+	JM_TOOL_OPEN(base + page, len);
+	return base + page;
+}
+
 static void jm_large_count(size_t len)
 {
 	jm_large.live += len;
@@ -168,6 +202,15 @@ void *jm_large_alloc(size_t size, int zero)
 	if (len == 0) {
 		errno = ENOMEM;
 		return NULL;
+	}
+	if (jm_large_guarded()) {
+		p = jm_guard_map(len, jm_os_page_size()); /* zero-filled */
+		if (p != NULL) {
+			jm_lock(JM_LOCK_LARGE);
+			jm_large_count(len);
+			jm_unlock(JM_LOCK_LARGE);
+		}
+		return p;
 	}
 	jm_lock(JM_LOCK_LARGE);
 	jm_large_prune(jm_os_now_ms());
@@ -209,6 +252,16 @@ void jm_large_free(void *ptr, size_t size)
 
 	if (len == 0)
 		return;
+	if (jm_large_guarded()) {
+		size_t page = jm_os_page_size();
+
+		jm_lock(JM_LOCK_LARGE);
+		jm_large.live -= len < jm_large.live ? len : jm_large.live;
+		if (jm_os_unmap((char *)ptr - page, len + 2 * page) == 0)
+			jm_large.returned += len;
+		jm_unlock(JM_LOCK_LARGE);
+		return;
+	}
 	now = jm_os_now_ms();
 	jm_lock(JM_LOCK_LARGE);
 	jm_large.live -= len < jm_large.live ? len : jm_large.live;
@@ -238,6 +291,19 @@ static int jm_large_grow_in_place(char *ptr, size_t old_len, size_t new_len)
 	return done;
 }
 
+/* A new block of new_size bytes with the contents of the old one, which
+ * is freed; NULL (ENOMEM) leaves the old block as it was. */
+static void *jm_large_move(void *ptr, size_t old_size, size_t new_size)
+{
+	void *p = jm_large_alloc(new_size, 0);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jm_large_free(ptr, old_size);
+	return p;
+}
+
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
 	size_t page = jm_os_page_size();
@@ -251,6 +317,8 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	}
 	if (new_len == old_len)
 		return ptr;
+	if (jm_large_guarded()) /* the guard page stays right after a block */
+		return jm_large_move(ptr, old_size, new_size);
 	if (new_len < old_len) {
 		/* The tail goes to the cache: a free of its own. */
 		jm_large_free((char *)ptr + new_len, old_len - new_len);
@@ -270,12 +338,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	}
 	/* No remapping (or it failed, as for a block that spans two
 	 * mappings): a new block and a copy. */
-	p = jm_large_alloc(new_size, 0);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, ptr, old_size);
-	jm_large_free(ptr, old_size);
-	return p;
+	return jm_large_move(ptr, old_size, new_size);
 }
 
 size_t jm_large_trim(void)

@@ -12,7 +12,13 @@
  * JMALLOC_DECAY_MS (lifecycle.h) is unmapped at the next large-block call
  * after that.  jm_large_trim() unmaps all.  Thread-safe: one lock
  * (glue.h).
+ *
+ * With JMALLOC_GUARD=1 in the environment (read once), each large block
+ * is mapped on its own between two inaccessible guard pages, so that an
+ * overrun past its last page or an underrun before its start faults at
+ * once, and is unmapped when freed: no cache, and a resize copies.
  */
+#define JM_GUARD_ENV "JMALLOC_GUARD"
 #ifndef JM_LARGE_H
 #define JM_LARGE_H
 

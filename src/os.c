@@ -139,6 +139,11 @@ void *jm_os_map_aligned(size_t len, size_t align)
 	return (void *)a;
 }
 
+int jm_os_guard(void *ptr, size_t len)
+{
+	return mprotect(ptr, len, PROT_NONE) == 0 ? 0 : -1;
+}
+
 int jm_os_purge(void *ptr, size_t len)
 {
 #if defined(JM_MAP_SHARED) && HAVE_DECL_MADV_REMOVE

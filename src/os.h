@@ -41,6 +41,10 @@ int jm_os_can_grow(void) JM_HIDDEN;
  */
 void *jm_os_map_aligned(size_t len, size_t align) JM_HIDDEN;
 
+/* Make the pages of [ptr, ptr + len) inaccessible (page-aligned), so that
+ * any access faults.  0, or -1 when the system cannot. */
+int jm_os_guard(void *ptr, size_t len) JM_HIDDEN;
+
 /*
  * Give the pages of [ptr, ptr + len) back to the system while keeping the
  * mapping: they read as zero afterwards.  Page-aligned.  0 on success, -1
