@@ -61,8 +61,8 @@ static void forge_link(char *e, size_t len)
 		v = (uintptr_t)target + 3;
 		break;
 	}
-	say(e, len, "corrupted free list: the free block of 48 bytes at %p links to",
-	    (void *)b);
+	say(e, len, "corrupted free list: the free block of %zu bytes at %p links to",
+	    jmalloc_good_size(48), (void *)b);
 	memcpy(b, &v, sizeof(v)); /* the bug: a write after free */
 	if (jmalloc(48) != b) /* b again; reads the forged link */
 		_exit(5);
@@ -96,7 +96,8 @@ static void double_free(char *e, size_t len)
 	void *p = jmalloc(48);
 
 	jmfree(p, 48);
-	say(e, len, "jmfree(%p): double free: the block of 48 bytes is already free", p);
+	say(e, len, "jmfree(%p): double free: the block of %zu bytes is already free",
+	    p, jmalloc_good_size(48));
 	jmfree(p, 48);
 }
 
