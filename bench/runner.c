@@ -15,7 +15,8 @@
  * the measured phase above the resident size at its start (VmHWM, reset
  * through /proc/self/clear_refs; -1 where the system cannot reset it).
  * A workload may add figures of its own after these, on the same line
- * (report()).
+ * (report()); the libjmalloc runner adds checked=1 when its environment
+ * has JMALLOC_CHECK=1, which asks the library for its checked path.
  *
  * The harness's own memory (size tables, slots, the decoded trace) is
  * mapped with mmap, never taken from the allocator under test, whose
@@ -269,6 +270,8 @@ int main(int argc, char **argv)
 		pr.count = strcmp(pr.workload, "replay") == 0 ? UINT64_MAX : 1000000;
 	make_orig_sizes();
 	ops = run(&pr, &ns);
+	if (bench_checked())
+		report("checked", 1);
 	peak = rss_end(rss_base);
 	snprintf(line, sizeof(line), "ns=%.4f ops=%llu rss_kb=%ld%s\n",
 		 ns / (double)ops, (unsigned long long)ops, peak, extra);
