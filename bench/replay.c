@@ -122,6 +122,16 @@ struct tslot {
 #define TS_ALIGN(s) ((size_t)1 << (s)->align)
 #define TS_ALIGNED(s) ((s)->align > 4) /* more than 16 bytes */
 
+/* A new block of n bytes in slot s, with no alignment asked for. */
+static inline void slot_new(struct tslot *s, void *p, uint64_t n)
+{
+	if (p == NULL)
+		die("allocation failed");
+	s->p = p;
+	s->size = n;
+	s->align = 0;
+}
+
 static NOINLINE void bench_measured_replay(const struct trace *t,
 					   struct tslot *slot)
 {
@@ -133,20 +143,12 @@ static NOINLINE void bench_measured_replay(const struct trace *t,
 
 		switch (e->op) {
 		case JMT_MALLOC:
-			s->p = p = bench_alloc(e->size);
-			s->size = e->size;
-			s->align = 0;
-			if (p == NULL)
-				die("allocation failed");
+			slot_new(s, bench_alloc(e->size), e->size);
 			if (e->size != 0)
-				touch(p);
+				touch(s->p);
 			break;
 		case JMT_CALLOC:
-			s->p = p = bench_calloc(e->size);
-			s->size = e->size;
-			s->align = 0;
-			if (p == NULL)
-				die("allocation failed");
+			slot_new(s, bench_calloc(e->size), e->size);
 			break;
 		case JMT_ALIGNED:
 			s->size = e->size & (((uint64_t)1 << EV_ALIGN_SHIFT) - 1);
