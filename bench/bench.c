@@ -4,8 +4,8 @@
  * allocators interleaved over several rounds, and reports the median ns
  * per operation with min and max, the peak RSS of the measured phase,
  * and each allocator's ratio to libjmalloc (report.c).  With --out it
- * also writes the reports as text, Markdown and TSV, and a bar chart
- * (chart.c).
+ * also writes the reports as text, Markdown and TSV, a section for the
+ * README, and a bar chart (chart.c).
  *
  *   bench [options]                 run the suite; `bench --help` lists them
  *   bench record [-o FILE] [--only=NAME] [--] PROGRAM [ARGS...]
@@ -355,6 +355,14 @@ static char *find_self(const char *argv0)
 			     : xstrdup(".");
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* --- Options ------------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -366,7 +374,8 @@ static void usage(FILE *f)
 "Runs each workload against each allocator, every run in a process of its\n"
 "own, the allocators interleaved over several rounds, and prints median ns\n"
 "per op [min - max], the peak RSS of the measured phase and the ratios to\n"
-"jmalloc.  Writes table.txt, table.md, results.tsv and chart.png to --out.\n"
+"jmalloc.  Writes table.txt, table.md, results.tsv, chart.png and\n"
+"readme.md (the README's \"Latest results\") to --out.\n"
 "\n"
 "  -a, --allocators=LIST  allocators to run, comma-separated (built: %s)\n"
 "  -w, --workloads=LIST   workloads to run, comma-separated; NAME* matches\n"
@@ -493,6 +502,7 @@ int main(int argc, char **argv)
 {
 	static struct bench run;
 	struct bench *b = &run;
+	double start = now_s();
 	int list, failures = 0, i;
 	FILE *f;
 
@@ -535,6 +545,7 @@ int main(int argc, char **argv)
 		if (b->callgrind)
 			print_callgrind(b, stdout, 0);
 	}
+	b->seconds = now_s() - start;
 	if (b->out != NULL && mkdir(b->out, 0777) != 0 && errno != EEXIST)
 		fatal("cannot make %s: %s", b->out, strerror(errno));
 	if (b->out != NULL && b->callgrind) {
@@ -551,6 +562,11 @@ int main(int argc, char **argv)
 		print_report(b, f, STYLE_MD);
 		close_out(b, f, "table.md");
 		write_chart(b, b->out);
+	}
+	if (b->out != NULL) {
+		f = out_file(b, "readme.md");
+		print_readme(b, f);
+		close_out(b, f, "readme.md");
 	}
 	if (failures > 0)
 		fprintf(stderr, "bench: %d run%s failed\n", failures,

@@ -8,7 +8,7 @@
  *   traces.c     the replay workloads: finding and unpacking trace files
  *   figures.c    the figures beyond time and peak RSS; counts under strace
  *   callgrind.c  instruction counts under callgrind
- *   report.c     medians and the reports: text and Markdown
+ *   report.c     medians and the reports: text, Markdown, README section
  *   table.c      the one table writer (text, Markdown, TSV)
  *   chart.c      results.tsv and the bar chart (gnuplot)
  *   record.c     `bench record`
@@ -137,6 +137,7 @@ struct bench {
 	char *command_line;
 	char *date;
 	char *machine;
+	double seconds;		/* how long the run took, for its reports */
 	struct alloc allocs[MAX_ALLOC];
 	int nallocs;
 	struct work works[MAX_WORK];
@@ -203,6 +204,7 @@ void by_allocator(const struct bench *b, struct table *t, FILE *f,
 		  enum style style, int width);
 void print_header(const struct bench *b, FILE *f, enum style style);
 void print_report(const struct bench *b, FILE *f, enum style style);
+void print_readme(const struct bench *b, FILE *f);
 
 /* --- table.c ---------------------------------------------------------------- */
 

@@ -9,6 +9,9 @@
  *   Markdown  (table.md) a table of times and one of peak RSS, workloads
  *             by allocators, with ratios; the further figures; the same
  *             comparison with the best
+ *   README    (readme.md) the section "Latest results" of README.md: the
+ *             run's identity, the chart, the tables of times, peak RSS
+ *             and the best, and the instruction counts (callgrind.c)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -310,4 +313,60 @@ void print_report(const struct bench *b, FILE *f, enum style style)
 			REF, REF);
 		targets_table(b, f, style);
 	}
+}
+
+/* How long the run took, in words. */
+static void print_duration(const struct bench *b, FILE *f)
+{
+	if (b->seconds >= 120)
+		fprintf(f, "%.0f minutes", b->seconds / 60);
+	else
+		fprintf(f, "%.0f seconds", b->seconds);
+}
+
+/* The reference allocator, as the README names it. */
+static const char *ref_label(const struct bench *b)
+{
+	const char *name = b->allocs[ref_index(b)].name;
+
+	return strcmp(name, REF) == 0 ? "libjmalloc" : name;
+}
+
+/*
+ * The section "Latest results" of README.md, ready to stand between its
+ * markers (bench/readme.sh puts it there): what ran where, the chart,
+ * the tables, the instruction counts.
+ */
+void print_readme(const struct bench *b, FILE *f)
+{
+	int i;
+
+	fprintf(f, "From `%s` on %s; %s; ", b->command_line, b->date, b->machine);
+	for (i = 0; i < b->nallocs; i++)
+		fprintf(f, "%s%s", i ? ", " : "", b->allocs[i].version);
+	fprintf(f, ".  The run took ");
+	print_duration(b, f);
+	if (!b->callgrind_only) {
+		fprintf(f, ", over %d round%s.  Times vary from run to run (the "
+			   "minimum and maximum of each are in `%s/table.txt`): "
+			   "compare allocators within one run.\n\n", b->rounds,
+			b->rounds == 1 ? "" : "s", b->out);
+		fprintf(f, "![bar chart of the latest results](bench/chart.png)\n\n");
+		fprintf(f, "Median ns per op, and each allocator's ratio to %s:\n\n",
+			ref_label(b));
+		wide_table(b, f, STYLE_MD, 0);
+		fprintf(f, "\nPeak RSS of the measured phase in MiB, and ratio to %s "
+			   "(given where %s's peak is at least %.0f MiB):\n\n",
+			ref_label(b), ref_label(b), RSS_RATIO_MIN_KB / 1024);
+		wide_table(b, f, STYLE_MD, 1);
+		if (has_targets(b)) {
+			fprintf(f, "\nlibjmalloc against the best other allocator of "
+				   "each workload (below 1: libjmalloc is ahead):\n\n");
+			targets_table(b, f, STYLE_MD);
+		}
+	} else {
+		fprintf(f, ".\n");
+	}
+	if (b->callgrind)
+		print_callgrind(b, f, 1);
 }
