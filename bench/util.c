@@ -1,6 +1,7 @@
 /*
- * util.c - small helpers of the driver's files: a fatal error, strings
- * that cannot fail, lists of names as the options give them, medians.
+ * util.c - small functions that the driver's files share: a fatal
+ * error, strings that cannot fail, lists of names as the options give
+ * them, medians.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
