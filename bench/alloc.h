@@ -24,7 +24,10 @@
  *   bench_trim(): the allocator's own call to give free memory back to
  *   the system (jmalloc_trim; glibc malloc_trim(0); jemalloc a flush of
  *   the thread's cache, then a purge of every arena; mimalloc
- *   mi_collect(true); tcmalloc MallocExtension_ReleaseFreeMemory).
+ *   mi_collect(true); tcmalloc MallocExtension_ReleaseFreeMemory), and
+ *   bench_checked(): 1 when the environment asks the allocator for a
+ *   checked path instead of its fast one (libjmalloc: JMALLOC_CHECK=1;
+ *   the others: never).
  * Sizes of 0 are passed to the peers as 1: jemalloc's mallocx(0) is
  * undefined, and the sized frees of the others want the size a block had.
  */
@@ -69,6 +72,14 @@ static inline void bench_free_aligned(void *p, size_t align, size_t n)
 	jmfree(p, bench_jm_aligned_size(align, n));
 }
 static inline void bench_trim(void) { (void)jmalloc_trim(); }
+/* As the library reads it: exactly "1". */
+static inline int bench_checked(void)
+{
+	const char *e = getenv("JMALLOC_CHECK");
+
+	return e != NULL && strcmp(e, "1") == 0;
+}
+#define BENCH_HAS_CHECKED 1
 
 #elif defined(BENCH_ALLOC_SYSTEM)
 #include <malloc.h>
@@ -228,6 +239,10 @@ static inline void bench_trim(void) {}
 
 #else
 #error "define one of BENCH_ALLOC_JMALLOC, _SYSTEM, _JEMALLOC, _MIMALLOC, _TCMALLOC, _NONE"
+#endif
+
+#ifndef BENCH_HAS_CHECKED
+static inline int bench_checked(void) { return 0; }
 #endif
 
 #endif /* BENCH_ALLOC_H */

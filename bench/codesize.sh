@@ -13,7 +13,9 @@
 # adds more.  For each build the report lists the whole library, then
 # what a program that calls only jmalloc and jmfree links in from it, as
 # the original jmalloc's README measured its "link size".  Writes the
-# report to standard output and, given OUTDIR, to OUTDIR/codesize.txt.
+# report to standard output and, given OUTDIR, to OUTDIR/codesize.txt,
+# and a paragraph of its main figures for the README to OUTDIR/codesize.md
+# (see bench/readme.sh).
 set -eu
 
 top_builddir=${top_builddir:-.}
@@ -101,7 +103,8 @@ report() {
 main() {
 	cflags=$(sed -n 's/^CFLAGS = //p' "$top_builddir/Makefile")
 	cc=$(sed -n 's/^CC = //p' "$top_builddir/Makefile")
-	echo "libjmalloc code size, $(date -u '+%Y-%m-%d %H:%M UTC'), $cc ($($cc -dumpmachine 2>/dev/null || echo '?'))"
+	version=$($cc -dumpfullversion 2>/dev/null || $cc -dumpversion 2>/dev/null || echo '?')
+	echo "libjmalloc code size, $(date -u '+%Y-%m-%d %H:%M UTC'), $cc $version ($($cc -dumpmachine 2>/dev/null || echo '?'))"
 	echo "bytes of each function (F) and table or state (O) of the library, from objdump -t"
 	echo
 
@@ -137,10 +140,59 @@ main() {
 	fi
 }
 
+# summary REPORT: the paragraph of the README's "Latest results" on code
+# size, from the figures of the report that main wrote.
+summary() {
+	awk -v report="$1" '
+		function num(s) { return s + 0 }
+		/^libjmalloc code size, / {
+			sub(/^libjmalloc code size, [^,]*, /, "")
+			compiler = $0
+		}
+		/^(default|smallest) build \(/ {
+			b = $1
+			flags[b] = $0
+			sub(/^[a-z]+ build \(CFLAGS: /, "", flags[b])
+			sub(/\)$/, "", flags[b])
+			part = ""
+		}
+		/^  the whole library/ { part = "whole" }
+		/^  linked into a program/ { part = "linked" }
+		part == "whole" && ($1 == "jmalloc" || $1 == "jmfree") { size[b, $1] = num($NF) }
+		part == "linked" && /^  functions  / { fn[b] = num($NF) }
+		part == "linked" && /^  read-only tables  / { tab[b] = num($NF) }
+		part == "linked" && /^  mutable state/ { st[b] = num($NF) }
+		function linked(b, what) {
+			if (!((b) in fn))
+				return ""
+			return sprintf(", and %s links in %d bytes of the library'"'"'s functions, %d of its read-only tables and %d of its mutable state", what, fn[b], tab[b], st[b])
+		}
+		function opts(b,   f) {
+			f = flags[b]
+			sub(/; configure /, "`; configure `", f)
+			return "CFLAGS `" f "`"
+		}
+		END {
+			if (!(("default", "jmalloc") in size)) {
+				print "codesize.sh: no figures in " report > "/dev/stderr"
+				exit 1
+			}
+			printf "Code size (`make bench-size`, %s; every function and table in `%s`): ", compiler, report
+			printf "in the default build (%s), `jmalloc` is %d bytes and `jmfree` %d", opts("default"), size["default", "jmalloc"], size["default", "jmfree"]
+			printf "%s.", linked("default", "a program that calls only these two")
+			if (("smallest", "jmalloc") in size) {
+				printf "  In the smallest build (%s) they are %d and %d bytes", opts("smallest"), size["smallest", "jmalloc"], size["smallest", "jmfree"]
+				printf "%s.", linked("smallest", "such a program")
+			}
+			printf "\n"
+		}' "$1" | fold -s -w 72 | sed 's/ *$//'
+}
+
 if [ -n "$out" ]; then
 	mkdir -p "$out"
 	main >"$out/codesize.txt"
 	cat "$out/codesize.txt"
+	summary "$out/codesize.txt" >"$out/codesize.md"
 else
 	main
 fi

@@ -2,7 +2,7 @@
  * figures.c - the figures that some workloads report beyond time and peak
  * RSS (driver.h, enum figure): reading them from a runner's output line,
  * counting memory system calls in a run under strace, and writing them
- * as a text table, a Markdown table and a block of results.tsv.
+ * as a table of the text and Markdown reports and a block of results.tsv.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -50,22 +50,16 @@ void usage_figures(FILE *f)
 		*BENCH_STRACE != '\0' ? BENCH_STRACE : "none");
 }
 
-void parse_figures(const char *out, struct result *r)
+void parse_figures(const struct runner_out *o, struct result *r)
 {
 	int f;
 
 	for (f = 0; f < NFIG; f++) {
-		char key[32];
-		const char *p;
 		double v;
 
 		if (figs[f].key == NULL)
 			continue;
-		snprintf(key, sizeof(key), " %s=", figs[f].key);
-		p = strstr(out, key);
-		if (p == NULL)
-			continue;
-		v = strtod(p + strlen(key), NULL);
+		v = runner_figure(o, figs[f].key);
 		if (v >= 0 && r->nfig[f] < MAX_ROUNDS)
 			r->fig[f][r->nfig[f]++] = v;
 	}
@@ -77,36 +71,19 @@ void parse_figures(const char *out, struct result *r)
  * The memory system calls of one run between the runner's two marks
  * (getppid() calls), per op, into r; -1 when strace could not run.
  */
-static int strace_once(const struct alloc *a, const struct work *w,
-		       struct result *r)
+static int strace_once(struct bench *b, const struct alloc *a,
+		       const struct work *w, struct result *r)
 {
-	char *log = xasprintf("%s/strace.out", tmp_dir), *outopt, *rv[16], *v[32];
-	char num[3][24], out[512], line[1024];
-	unsigned long long ops;
-	double maps = 0, madv = 0, ns;
-	int k = 0, i, status, marks = 0;
-	long rss;
-	FILE *f;
+	char *tool[] = { BENCH_STRACE, "-f", "-qq",
+			 "-etrace=mmap,munmap,mremap,brk,madvise,getppid", NULL };
+	double maps = 0, madv = 0;
+	struct runner_out o;
+	char line[1024];
+	int marks = 0;
+	FILE *f = run_under(b, tool, "-o", a->path, w, w->n, &o);
 
-	outopt = xasprintf("-o%s", log);
-	v[k++] = BENCH_STRACE;
-	v[k++] = "-f";
-	v[k++] = "-qq";
-	v[k++] = outopt;
-	v[k++] = "-etrace=mmap,munmap,mremap,brk,madvise,getppid";
-	runner_args(a, w, w->n, rv, num);
-	for (i = 0; rv[i] != NULL; i++)
-		v[k++] = rv[i];
-	v[k] = NULL;
-	unlink(log);
-	status = run_prog(v, out, sizeof(out), NULL, 1);
-	free(outopt);
-	if (status != 0 ||
-	    sscanf(out, "ns=%lf ops=%llu rss_kb=%ld", &ns, &ops, &rss) != 3 ||
-	    ops == 0 || (f = fopen(log, "r")) == NULL) {
-		free(log);
+	if (f == NULL)
 		return -1;
-	}
 	while (fgets(line, sizeof(line), f) != NULL && marks < 2) {
 		char *p = line + strspn(line, "0123456789 ");
 		size_t n = strcspn(p, "(");
@@ -121,40 +98,38 @@ static int strace_once(const struct alloc *a, const struct work *w,
 			maps++;
 	}
 	fclose(f);
-	unlink(log);
-	free(log);
 	if (marks < 2)
 		return -1;
-	r->fig[F_MAPS][0] = maps / (double)ops;
-	r->fig[F_MADVISE][0] = madv / (double)ops;
+	r->fig[F_MAPS][0] = maps / (double)o.ops;
+	r->fig[F_MADVISE][0] = madv / (double)o.ops;
 	r->nfig[F_MAPS] = r->nfig[F_MADVISE] = 1;
 	return 0;
 }
 
 /* One run under strace of each allocator for each workload that asks. */
-int run_syscalls(void)
+int run_syscalls(struct bench *b)
 {
 	int wi, i, any = 0, failed = 0;
 
-	for (wi = 0; wi < nworks; wi++)
-		any |= (works[wi].flags & W_SYSCALLS) != 0;
+	for (wi = 0; wi < b->nworks; wi++)
+		any |= (b->works[wi].flags & W_SYSCALLS) != 0;
 	if (!any)
 		return 0;
 	if (*BENCH_STRACE == '\0') {
 		fprintf(stderr, "bench: no strace found by configure: no system call counts\n");
 		return 0;
 	}
-	ensure_tmp();
+	ensure_tmp(b);
 	fprintf(stderr, "%-16s", "strace");
-	for (wi = 0; wi < nworks; wi++) {
-		struct work *w = &works[wi];
+	for (wi = 0; wi < b->nworks; wi++) {
+		struct work *w = &b->works[wi];
 
 		if (!(w->flags & W_SYSCALLS))
 			continue;
-		for (i = 0; i < nallocs; i++) {
+		for (i = 0; i < b->nallocs; i++) {
 			if (!result_ok(&w->res[i]))
 				continue;
-			if (strace_once(&allocs[i], w, &w->res[i]) != 0)
+			if (strace_once(b, &b->allocs[i], w, &w->res[i]) != 0)
 				failed++;
 			fputc('.', stderr);
 		}
@@ -170,159 +145,96 @@ int run_syscalls(void)
 
 /* --- Tables ---------------------------------------------------------------------- */
 
-static int has_figure(const struct work *w, int f)
+static int has_figure(const struct bench *b, const struct work *w, int f)
 {
 	int i;
 
-	for (i = 0; i < nallocs; i++)
+	for (i = 0; i < b->nallocs; i++)
 		if (result_ok(&w->res[i]) && w->res[i].nfig[f] > 0)
 			return 1;
 	return 0;
 }
 
-static int work_has_figures(const struct work *w)
-{
-	int f;
-
-	for (f = 0; f < NFIG; f++)
-		if (has_figure(w, f))
-			return 1;
-	return 0;
-}
-
-/* Which figures any workload of the run has, as bits. */
-static unsigned present(void)
+/* Which figures a workload has (all workloads: w NULL), as bits. */
+static unsigned present(const struct bench *b, const struct work *w)
 {
 	unsigned bits = 0;
 	int wi, f;
 
-	for (wi = 0; wi < nworks; wi++)
+	for (wi = 0; wi < b->nworks; wi++)
 		for (f = 0; f < NFIG; f++)
-			if (has_figure(&works[wi], f))
+			if ((w == NULL || w == &b->works[wi]) &&
+			    has_figure(b, &b->works[wi], f))
 				bits |= 1u << f;
 	return bits;
 }
 
-/* A figure's median in the column's unit, as text; "-" when none. */
-static void format(char *buf, size_t len, const struct result *r, int f)
+/* A figure's median in the column's unit, as a table cell; "-" when none.
+ * results.tsv has it to six digits. */
+static void figure_cell(struct table *t, const struct result *r, int f)
 {
 	double v;
 
 	if (!result_ok(r) || r->nfig[f] == 0) {
-		snprintf(buf, len, "-");
+		table_cell(t, "-");
 		return;
 	}
 	v = median(r->fig[f], r->nfig[f]) * figs[f].scale;
-	if (v >= 100 || v == 0)
-		snprintf(buf, len, "%.0f", v);
+	if (t->style == STYLE_TSV)
+		table_cell(t, "%.6g", v);
+	else if (v >= 100 || v == 0)
+		table_cell(t, "%.0f", v);
 	else if (v >= 1)
-		snprintf(buf, len, "%.2f", v);
+		table_cell(t, "%.2f", v);
 	else
-		snprintf(buf, len, "%.2g", v);
+		table_cell(t, "%.2g", v);
 }
 
-/* The peak RSS column, in MiB. */
-static void format_peak(char *buf, size_t len, const struct result *r)
+/*
+ * The figures of each workload that has any, one line per allocator,
+ * with its peak RSS: a table of the text and Markdown reports, or
+ * block 2 of results.tsv (the columns named for scripts).
+ */
+void print_figures(const struct bench *b, FILE *f, enum style style)
 {
-	if (!result_ok(r) || med_rss(r) < 0)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%.1f", med_rss(r) / 1024);
-}
-
-void print_figures(FILE *f, int md)
-{
-	unsigned bits = present();
-	char buf[32];
-	int wi, i, k;
+	unsigned bits = present(b, NULL);
+	int tsv = style == STYLE_TSV, wi, i, k;
+	struct table t;
 
 	if (bits == 0)
 		return;
-	fprintf(f, "\nFurther figures, medians over the rounds (RSS: MiB above "
-		   "the RSS at the start of the measured phase; \"end\": at its end; "
-		   "\"trimmed\": then after the allocator's trim call):\n\n");
-	if (md)
-		fprintf(f, "| workload | allocator | peak MiB |");
+	if (tsv)
+		fprintf(f, "\n\n");
 	else
-		fprintf(f, "%-16s %-9s %9s", "workload", "allocator", "peak MiB");
-	for (k = 0; k < NFIG; k++)
-		if (bits & 1u << k) {
-			if (md)
-				fprintf(f, " %s |", figs[k].head);
-			else
-				fprintf(f, " %11s", figs[k].head);
-		}
-	if (md) {
-		fprintf(f, "\n|---|---|---:|");
-		for (k = 0; k < NFIG; k++)
-			if (bits & 1u << k)
-				fprintf(f, "---:|");
-	}
-	fputc('\n', f);
-	for (wi = 0; wi < nworks; wi++) {
-		const struct work *w = &works[wi];
-
-		if (!work_has_figures(w))
-			continue;
-		for (i = 0; i < nallocs; i++) {
-			const struct result *r = &w->res[i];
-
-			format_peak(buf, sizeof(buf), r);
-			if (md)
-				fprintf(f, "| %s | %s | %s |", i == 0 ? work_name(w) : "",
-					allocs[i].name, buf);
-			else
-				fprintf(f, "%-16s %-9s %9s", i == 0 ? work_name(w) : "",
-					allocs[i].name, buf);
-			for (k = 0; k < NFIG; k++) {
-				if (!(bits & 1u << k))
-					continue;
-				format(buf, sizeof(buf), r, k);
-				if (md)
-					fprintf(f, " %s |", buf);
-				else
-					fprintf(f, " %11s", buf);
-			}
-			fputc('\n', f);
-		}
-	}
-}
-
-/* Block 2 of results.tsv: the figures, one line per workload and
- * allocator, in the columns' units. */
-void tsv_figures(FILE *f)
-{
-	unsigned bits = present();
-	char buf[32];
-	int wi, i, k;
-
-	if (bits == 0)
-		return;
-	fprintf(f, "\n\nworkload\tallocator\tpeak_mib");
+		fprintf(f, "\nFurther figures, medians over the rounds (RSS: MiB above "
+			   "the RSS at the start of the measured phase; \"end\": at its end; "
+			   "\"trimmed\": then after the allocator's trim call):\n\n");
+	table_init(&t, f, style);
+	table_col(&t, "workload", -16);
+	table_col(&t, "allocator", -9);
+	table_col(&t, tsv ? "peak_mib" : "peak MiB", 9);
 	for (k = 0; k < NFIG; k++)
 		if (bits & 1u << k)
-			fprintf(f, "\t%s", figs[k].tsv);
-	fputc('\n', f);
-	for (wi = 0; wi < nworks; wi++) {
-		const struct work *w = &works[wi];
+			table_col(&t, tsv ? figs[k].tsv : figs[k].head, 11);
+	table_head(&t);
+	for (wi = 0; wi < b->nworks; wi++) {
+		const struct work *w = &b->works[wi];
 
-		if (!work_has_figures(w))
+		if (present(b, w) == 0)
 			continue;
-		for (i = 0; i < nallocs; i++) {
+		for (i = 0; i < b->nallocs; i++) {
 			const struct result *r = &w->res[i];
 
-			format_peak(buf, sizeof(buf), r);
-			fprintf(f, "%s\t%s\t%s", work_name(w), allocs[i].name, buf);
-			for (k = 0; k < NFIG; k++) {
-				if (!(bits & 1u << k))
-					continue;
-				if (!result_ok(r) || r->nfig[k] == 0)
-					fprintf(f, "\t-");
-				else
-					fprintf(f, "\t%.6g", median(r->fig[k], r->nfig[k]) *
-						figs[k].scale);
-			}
-			fputc('\n', f);
+			table_cell(&t, "%s", i == 0 || tsv ? w->name : "");
+			table_cell(&t, "%s", b->allocs[i].name);
+			if (!result_ok(r) || med_rss(r) < 0)
+				table_cell(&t, "-");
+			else
+				table_cell(&t, "%.1f", med_rss(r) / 1024);
+			for (k = 0; k < NFIG; k++)
+				if (bits & 1u << k)
+					figure_cell(&t, r, k);
+			table_end_row(&t);
 		}
 	}
 }

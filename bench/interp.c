@@ -132,6 +132,26 @@ static void keep(struct vm *vm, void *p, size_t n)
 	vm->nobj++;
 }
 
+/*
+ * Free a vector's block and empty it.  `elem` is the bytes of one of its
+ * values or nodes; 0 for a buffer, whose block has its length in bytes.
+ */
+static void vec_drop(struct vm *vm, struct vec *v, size_t elem)
+{
+	vm_free(vm, v->p, elem != 0 ? v->cap * elem : v->len);
+	memset(v, 0, sizeof(*v));
+}
+
+/* A collection's share of n vectors: each live one dies at even odds. */
+static void collect_vecs(struct vm *vm, struct vec *v, size_t n, size_t elem)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].p != NULL && (rnd(&vm->seed) & 1))
+			vec_drop(vm, &v[i], elem);
+}
+
 static void collect(struct vm *vm)
 {
 	size_t i, kept = 0;
@@ -143,41 +163,30 @@ static void collect(struct vm *vm)
 			vm->obj[kept++] = vm->obj[i];
 	}
 	vm->nobj = kept;
-	for (i = 0; i < ARRAYS; i++) {
-		struct vec *v = &vm->array[i];
+	collect_vecs(vm, vm->array, ARRAYS, VALUE);
+	collect_vecs(vm, vm->buffer, BUFFERS, 0);
+	collect_vecs(vm, vm->table, TABLES, NODE);
+}
 
-		if (v->p != NULL && (rnd(&vm->seed) & 1)) {
-			vm_free(vm, v->p, v->cap * VALUE);
-			memset(v, 0, sizeof(*v));
-		}
-	}
-	for (i = 0; i < BUFFERS; i++) {
-		struct vec *v = &vm->buffer[i];
-
-		if (v->p != NULL && (rnd(&vm->seed) & 1)) {
-			vm_free(vm, v->p, v->len);
-			memset(v, 0, sizeof(*v));
-		}
-	}
-	for (i = 0; i < TABLES; i++) {
-		struct vec *v = &vm->table[i];
-
-		if (v->p != NULL && (rnd(&vm->seed) & 1)) {
-			vm_free(vm, v->p, v->cap * NODE);
-			memset(v, 0, sizeof(*v));
-		}
-	}
+/*
+ * Make room for one more value or node: a vector at its largest (max)
+ * dies and starts again; one that is full doubles.  The new capacity,
+ * or 0 when there is room.
+ */
+static size_t vec_grow(struct vm *vm, struct vec *v, size_t max, size_t elem)
+{
+	if (v->len == max)
+		vec_drop(vm, v, elem);
+	if (v->len < v->cap)
+		return 0;
+	return v->cap != 0 ? v->cap * 2 : 4;
 }
 
 static void array_append(struct vm *vm, struct vec *v)
 {
-	if (v->len == ARRAY_MAX) {
-		vm_free(vm, v->p, v->cap * VALUE);
-		memset(v, 0, sizeof(*v));
-	}
-	if (v->len == v->cap) {
-		size_t cap = v->cap != 0 ? v->cap * 2 : 4;
+	size_t cap = vec_grow(vm, v, ARRAY_MAX, VALUE);
 
+	if (cap != 0) {
 		v->p = v->p == NULL ? vm_new(vm, K_TABLE, cap * VALUE) :
 			vm_resize(vm, v->p, v->cap * VALUE, cap * VALUE);
 		v->cap = cap;
@@ -219,12 +228,9 @@ static void buffer_append(struct vm *vm, struct vec *v, uint64_t r)
 
 static void table_insert(struct vm *vm, struct vec *v)
 {
-	if (v->len == TABLE_MAX) {
-		vm_free(vm, v->p, v->cap * NODE);
-		memset(v, 0, sizeof(*v));
-	}
-	if (v->len == v->cap) {
-		size_t cap = v->cap != 0 ? v->cap * 2 : 4;
+	size_t cap = vec_grow(vm, v, TABLE_MAX, NODE);
+
+	if (cap != 0) {
 		unsigned char *p = vm_new(vm, K_TABLE, cap * NODE);
 
 		/* Rehash: every node is written into the new array. */
@@ -286,21 +292,24 @@ static NOINLINE void bench_measured_interp(struct vm *vm, uint64_t count)
 	}
 }
 
+static void close_vecs(struct vm *vm, struct vec *v, size_t n, size_t elem)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].p != NULL)
+			vec_drop(vm, &v[i], elem);
+}
+
 static void close_vm(struct vm *vm)
 {
 	size_t i;
 
 	for (i = 0; i < vm->nobj; i++)
 		vm_free(vm, vm->obj[i].p, vm->obj[i].size);
-	for (i = 0; i < ARRAYS; i++)
-		if (vm->array[i].p != NULL)
-			vm_free(vm, vm->array[i].p, vm->array[i].cap * VALUE);
-	for (i = 0; i < BUFFERS; i++)
-		if (vm->buffer[i].p != NULL)
-			vm_free(vm, vm->buffer[i].p, vm->buffer[i].len);
-	for (i = 0; i < TABLES; i++)
-		if (vm->table[i].p != NULL)
-			vm_free(vm, vm->table[i].p, vm->table[i].cap * NODE);
+	close_vecs(vm, vm->array, ARRAYS, VALUE);
+	close_vecs(vm, vm->buffer, BUFFERS, 0);
+	close_vecs(vm, vm->table, TABLES, NODE);
 }
 
 int interp_run(const struct params *pr, double *ns, uint64_t *ops)

@@ -579,13 +579,15 @@ static void note_aligned(void *p, size_t align, size_t n)
 	note_new(p, JMT_ALIGNED, log2_ceil(align), 1, n);
 }
 
+/* Nonzero when the real function is known, after a first set-up if it
+ * was not yet. */
+#define KNOWN(real) ((real) != NULL || (init(), (real) != NULL))
+
 EXPORT int posix_memalign(void **pp, size_t align, size_t n)
 {
 	int r;
 
-	if (real_posix_memalign == NULL)
-		init();
-	if (real_posix_memalign == NULL)
+	if (!KNOWN(real_posix_memalign))
 		return ENOMEM;
 	if (!enter())
 		return real_posix_memalign(pp, align, n);
@@ -596,71 +598,61 @@ EXPORT int posix_memalign(void **pp, size_t align, size_t n)
 	return r;
 }
 
-EXPORT void *memalign(size_t align, size_t n)
+/* memalign and aligned_alloc: the same call but for the real function. */
+static void *align_call(void *(**real)(size_t, size_t), size_t align,
+			size_t n)
 {
 	void *p;
 
-	if (real_memalign == NULL)
-		init();
-	if (real_memalign == NULL)
+	if (!KNOWN(*real))
 		return NULL;
 	if (!enter())
-		return real_memalign(align, n);
-	p = real_memalign(align, n);
+		return (*real)(align, n);
+	p = (*real)(align, n);
 	if (p != NULL)
 		note_aligned(p, align, n);
 	leave();
 	return p;
 }
 
+EXPORT void *memalign(size_t align, size_t n)
+{
+	return align_call(&real_memalign, align, n);
+}
+
 EXPORT void *aligned_alloc(size_t align, size_t n)
 {
+	return align_call(&real_aligned_alloc, align, n);
+}
+
+/*
+ * valloc and pvalloc: page-aligned blocks.  `whole` says that the real
+ * function rounds the size up to whole pages (pvalloc), and so is the
+ * size recorded.
+ */
+static void *page_call(void *(**real)(size_t), size_t n, int whole)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *p;
 
-	if (real_aligned_alloc == NULL)
-		init();
-	if (real_aligned_alloc == NULL)
+	if (!KNOWN(*real))
 		return NULL;
 	if (!enter())
-		return real_aligned_alloc(align, n);
-	p = real_aligned_alloc(align, n);
+		return (*real)(n);
+	p = (*real)(n);
 	if (p != NULL)
-		note_aligned(p, align, n);
+		note_aligned(p, page, !whole ? n :
+			     n == 0 ? page : (n + page - 1) & ~(page - 1));
 	leave();
 	return p;
 }
 
 EXPORT void *valloc(size_t n)
 {
-	void *p;
-
-	if (real_valloc == NULL)
-		init();
-	if (real_valloc == NULL)
-		return NULL;
-	if (!enter())
-		return real_valloc(n);
-	p = real_valloc(n);
-	if (p != NULL)
-		note_aligned(p, (size_t)sysconf(_SC_PAGESIZE), n);
-	leave();
-	return p;
+	return page_call(&real_valloc, n, 0);
 }
 
 EXPORT void *pvalloc(size_t n)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	void *p;
-
-	if (real_pvalloc == NULL)
-		init();
-	if (real_pvalloc == NULL)
-		return NULL;
-	if (!enter())
-		return real_pvalloc(n);
-	p = real_pvalloc(n);
-	if (p != NULL) /* pvalloc rounds the size up to whole pages */
-		note_aligned(p, page, n == 0 ? page : (n + page - 1) & ~(page - 1));
-	leave();
-	return p;
+	return page_call(&real_pvalloc, n, 1);
 }

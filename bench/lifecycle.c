@@ -51,16 +51,11 @@ static void touch_pages(unsigned char *p, size_t n, size_t page)
 /* Small sizes of 16 B to 4 KiB: half under 128 B, 5% over 2 KiB. */
 static size_t phase_small_size(uint64_t r)
 {
-	unsigned pick = (unsigned)(r % 20);
-	uint64_t v = r >> 8;
+	static const struct size_mix mix = {
+		20, { 10, 16, 19 }, { 16, 129, 513, 2049 }, { 113, 384, 1536, 2048 }
+	};
 
-	if (pick < 10)
-		return 16 + (size_t)(v % 113);
-	if (pick < 16)
-		return 129 + (size_t)(v % 384);
-	if (pick < 19)
-		return 513 + (size_t)(v % 1536);
-	return 2049 + (size_t)(v % 2048);
+	return mix_size(&mix, r);
 }
 
 enum { STEADY = 1024 };

@@ -1,6 +1,6 @@
 /*
  * trace.h - the allocation trace format, shared by the recorder
- * (jmtrace.c) and the replay workload (runner.c).
+ * (jmtrace.c) and the replay workload (replay.c).
  *
  * A trace is the sequence of a program's allocator calls, in the order
  * they happened (calls from several threads are serialised by the
