@@ -22,13 +22,29 @@
 #include <stdint.h>
 
 #include "common.h"
+#include "sizeclass.h"
 
+/*
+ * The geometry, set by configure (--with-span-size, --with-arena-size):
+ * units of 2^JM_UNIT_SHIFT bytes (64 KiB by default), arenas of
+ * 2^JM_ARENA_SHIFT (32 MiB).
+ */
+#ifndef JM_UNIT_SHIFT
 #define JM_UNIT_SHIFT 16
-#define JM_UNIT_SIZE ((size_t)1 << JM_UNIT_SHIFT) /* 64 KiB */
-#define JM_ARENA_SIZE ((size_t)32 << 20)
+#endif
+#ifndef JM_ARENA_SHIFT
+#define JM_ARENA_SHIFT 25
+#endif
+#define JM_UNIT_SIZE ((size_t)1 << JM_UNIT_SHIFT)
+#define JM_ARENA_SIZE ((size_t)1 << JM_ARENA_SHIFT)
 #define JM_ARENA_UNITS (JM_ARENA_SIZE >> JM_UNIT_SHIFT)
-/* Units a span may have at most (a span holds at least one block). */
-#define JM_SPAN_MAX_UNITS ((size_t)1 << 5)
+/* Units a span may have at most: twice those of the largest class's
+ * block (heap.c looks for the fewest that waste at most an eighth), but
+ * no more than half an arena. */
+#define JM_SPAN_UNITS_WANT ((size_t)2 << (JM_MAX_SHIFT > JM_UNIT_SHIFT ? \
+					   JM_MAX_SHIFT - JM_UNIT_SHIFT : 0))
+#define JM_SPAN_MAX_UNITS \
+	(JM_SPAN_UNITS_WANT < JM_ARENA_UNITS / 2 ? JM_SPAN_UNITS_WANT : JM_ARENA_UNITS / 2)
 
 enum { JM_UNIT_FREE = 0, JM_UNIT_HEAD, JM_UNIT_BODY };
 
@@ -53,8 +69,12 @@ struct jm_arena {
 };
 
 JM_STATIC_ASSERT(sizeof(struct jm_arena) <= JM_UNIT_SIZE,
-		 "an arena's header fits in its first unit");
-JM_STATIC_ASSERT(JM_SPAN_MAX_UNITS < JM_ARENA_UNITS, "a span fits in an arena");
+		 "an arena's header fits in its first unit: --with-arena-size is "
+		 "at most (span size)^2 / 16 bytes, less a little");
+JM_STATIC_ASSERT(JM_SPAN_MAX_UNITS < JM_ARENA_UNITS,
+		 "a span of the largest class fits in an arena");
+JM_STATIC_ASSERT((JM_UNIT_SIZE >> JM_MIN_SHIFT) <= UINT16_MAX,
+		 "a unit's blocks are counted in 16 bits");
 
 /* What the span pool holds, for jmalloc_stats(). */
 struct jm_arena_stats {

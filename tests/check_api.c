@@ -243,8 +243,8 @@ START_TEST(test_api_freed_block_serves_next_request)
 		size_t align = c & -c;
 		void *p = jmalloc(lo);
 
-		if (align > 64 * KiB)
-			align = 64 * KiB;
+		if (align > JMALLOC_SPAN_SIZE)
+			align = JMALLOC_SPAN_SIZE;
 		ck_assert_ptr_nonnull(p);
 		ck_assert_uint_eq(jmalloc_good_size(lo), c);
 		ck_assert_uint_eq(c % 16, 0);

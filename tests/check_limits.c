@@ -154,7 +154,7 @@ static int body_first_arena_fails(void)
 	void *p;
 
 	REQUIRE(address_space_in_use() > 0);
-	REQUIRE(cap_address_space(8 * MiB) == 0);
+	REQUIRE(cap_address_space(JMALLOC_ARENA_SIZE / 4) == 0);
 	errno = 0;
 	REQUIRE(jmalloc(16) == NULL && errno == ENOMEM);
 	errno = 0;
@@ -189,7 +189,7 @@ static int body_arena_exhausted(void)
 	REQUIRE(big != NULL);
 	memset(big, 0x42, 2 * MiB);
 	REQUIRE(jmalloc(16) != NULL); /* maps the first arena */
-	REQUIRE(cap_address_space(4 * MiB) == 0);
+	REQUIRE(cap_address_space(JMALLOC_ARENA_SIZE / 8) == 0);
 	for (;;) {
 		void *p = jmalloc(MiB);
 
@@ -199,7 +199,7 @@ static int body_arena_exhausted(void)
 		blocks[n++] = p;
 	}
 	REQUIRE(errno == ENOMEM);
-	REQUIRE(n >= 16); /* the arena served most of its 32 MiB */
+	REQUIRE((size_t)n >= JMALLOC_ARENA_SIZE / MiB / 2); /* most of the arena */
 	errno = 0;
 	REQUIRE(jmrealloc(big, 2 * MiB, 64 * MiB) == NULL && errno == ENOMEM);
 	for (i = 0; i < (int)(2 * MiB); i += 4096)
