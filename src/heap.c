@@ -7,15 +7,6 @@
 #include "heap.h"
 #include "os.h"
 
-/* A span given back, described in its own first bytes.  `len` is the
- * bytes of the span left, plus 1 when they read as zero. */
-struct jm_spare {
-	struct jm_spare *next;
-	size_t len;
-};
-
-JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
-		 "a spare span's header fits in its first block");
 
 uintptr_t jm_link_key;
 
@@ -60,6 +51,11 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 		return;
 	h->region = (char *)aligned;
 	h->region_left = len - (aligned - a);
+	h->span_max = h->region_left / JM_REGION_SPANS;
+	if (h->span_max < JM_REGION_SPAN_MIN)
+		h->span_max = JM_REGION_SPAN_MIN;
+	if (h->span_max > JM_SPAN_SIZE)
+		h->span_max = JM_SPAN_SIZE;
 }
 
 size_t jm_heap_span_blocks(size_t k, size_t *units)
@@ -79,24 +75,71 @@ size_t jm_heap_span_blocks(size_t k, size_t *units)
 	return 1;
 }
 
-/*
- * Cut a span for class k out of h and make it `to`'s: a spare span of
- * that class, else the region (heaps that never use the span pool), else
- * the span pool.  0, or -1 with ENOMEM.
- */
-static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
+#if JM_MMAP
+/* A span of class k for `to` from the span pool (arena.h).  0, or -1
+ * with ENOMEM. */
+static int jm_heap_cut_pool(size_t k, struct jm_heap *to)
 {
 	size_t sz = jm_class_size(k), units;
 	size_t span = jm_heap_span_blocks(k, &units) * sz;
-	struct jm_spare *s = h->spare[k];
 	int zero;
-	char *p;
+	char *p = jm_arena_take(units, span / sz, sz, &zero);
+
+	if (p == NULL)
+		return -1;
+	to->bump[k] = p;
+	to->left[k] = span;
+	to->zero[k] = (unsigned char)zero;
+	return 0;
+}
+#else
+/* The build without mmap has no span pool: every heap has a region. */
+static int jm_heap_cut_pool(size_t k, struct jm_heap *to)
+{
+	(void)k;
+	(void)to;
+	errno = ENOMEM;
+	return -1;
+}
+#endif
+
+/* Cut a span for class k out of the region of fixed heap h for `to`: as
+ * many whole blocks as fit in h->span_max, at least one, or what is left
+ * of the region.  0, or -1 with ENOMEM. */
+static int jm_heap_cut_region(struct jm_heap *h, size_t k, struct jm_heap *to)
+{
+	size_t sz = jm_class_size(k);
+	size_t span = h->span_max > sz ? h->span_max - h->span_max % sz : sz;
+
+	if (span > h->region_left) {
+		/* What is left of the region: a smaller span still helps. */
+		span = h->region_left - h->region_left % sz;
+		if (span == 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	to->bump[k] = h->region;
+	to->left[k] = span;
+	to->zero[k] = (unsigned char)h->region_zero;
+	h->region_left -= span;
+	h->region = h->region_left != 0 ? h->region + span : NULL;
+	return 0;
+}
+
+/*
+ * Cut a span for class k out of h and make it `to`'s: a spare span of
+ * that class, else the region of a fixed heap (one that never uses the
+ * span pool), else the span pool.  0, or -1 with ENOMEM.
+ */
+static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
+{
+	struct jm_spare *s = h->spare[k];
 
 	JM_ASSERT(k < JM_NCLASSES);
 	/* The span it replaces is used up. */
 	JM_ASSERT(to->bump[k] == NULL && to->left[k] == 0);
 	jm_heap_key_init();
-
 	if (s != NULL) {
 		h->spare[k] = s->next;
 		to->bump[k] = (char *)s;
@@ -105,39 +148,9 @@ static int jm_heap_cut_span(struct jm_heap *h, size_t k, struct jm_heap *to)
 		memset(s, 0, sizeof(*s)); /* as fresh as the rest of it */
 		return 0;
 	}
-	if (h->fixed) {
-		if (h->region_left < span) {
-			/* The caller's region: a smaller span still helps. */
-			span = h->region_left - h->region_left % sz;
-			if (span == 0) {
-				errno = ENOMEM;
-				return -1;
-			}
-		}
-		to->bump[k] = h->region;
-		to->left[k] = span;
-		to->zero[k] = (unsigned char)h->region_zero;
-		h->region_left -= span;
-		h->region = h->region_left != 0 ? h->region + span : NULL;
-		return 0;
-	}
-	p = jm_arena_take(units, span / sz, sz, &zero);
-	if (p == NULL)
-		return -1;
-	to->bump[k] = p;
-	to->left[k] = span;
-	to->zero[k] = (unsigned char)zero;
-	return 0;
-}
-
-int jm_heap_must_map(const struct jm_heap *h, size_t k)
-{
-	size_t units;
-
-	if (h->fixed || h->spare[k] != NULL)
-		return 0;
-	(void)jm_heap_span_blocks(k, &units);
-	return !jm_arena_has_units(units);
+	if (h->fixed)
+		return jm_heap_cut_region(h, k, to);
+	return jm_heap_cut_pool(k, to);
 }
 
 int jm_heap_give_span(struct jm_heap *from, struct jm_heap *to, size_t k)
@@ -171,17 +184,6 @@ void *jm_heap_carve(struct jm_heap *h, size_t k)
 	return p;
 }
 
-/*
- * The block after free block p of class k, its link opened to a checker
- * first.  It is left open: whether it was closed before cannot be told
- * here, and the engine's own tests touch links directly.
- */
-static struct jm_block *jm_link(struct jm_block *p, size_t k)
-{
-	JM_TOOL_OPEN(p, sizeof(*p));
-	return jm_heap_next(p, k);
-}
-
 static void jm_set_link(struct jm_block *p, struct jm_block *next)
 {
 	JM_TOOL_OPEN(p, sizeof(*p));
@@ -197,7 +199,7 @@ static struct jm_block *jm_list_at(struct jm_block *p, uint32_t i, size_t k)
 {
 	if (jm_tools_active()) {
 		while (i-- > 0)
-			p = jm_link(p, k);
+			p = jm_heap_next_open(p, k);
 		return p;
 	}
 	while (i-- > 0)
@@ -219,7 +221,7 @@ struct jm_block *jm_heap_split(struct jm_heap *h, size_t k, uint32_t keep,
 		h->free[k] = NULL;
 	} else {
 		last = jm_list_at(h->free[k], keep - 1, k);
-		rest = jm_link(last, k);
+		rest = jm_heap_next_open(last, k);
 		jm_set_link(last, NULL);
 	}
 	*n = h->count[k] - keep;
@@ -239,104 +241,10 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 		return NULL;
 	}
 	*tail = jm_list_at(head, *n - 1, k);
-	h->free[k] = jm_link(*tail, k);
+	h->free[k] = jm_heap_next_open(*tail, k);
 	h->count[k] -= *n;
 	jm_set_link(*tail, NULL);
 	return head;
-}
-
-/* 1 when every block of the span holding p has been counted free. */
-static int jm_span_free(const void *p)
-{
-	const struct jm_unit *u = jm_arena_head(p);
-
-	return u->nfree == u->blocks;
-}
-
-/* Count the free blocks of h in their spans' heads. */
-static void jm_heap_count_free(struct jm_heap *h)
-{
-	size_t k;
-
-	for (k = 0; k < JM_NCLASSES; k++) {
-		size_t sz = jm_class_size(k);
-		struct jm_block *p;
-		struct jm_spare *s;
-
-		for (p = h->free[k]; p != NULL; p = jm_link(p, k))
-			jm_arena_head(p)->nfree++;
-		if (h->bump[k] != NULL)
-			jm_arena_head(h->bump[k])->nfree += (uint32_t)(h->left[k] / sz);
-		for (s = h->spare[k]; s != NULL; s = s->next)
-			jm_arena_head(s)->nfree += (uint32_t)((s->len & ~(size_t)1) / sz);
-	}
-}
-
-/* Take out of h every block, span and spare of a span counted wholly
- * free, in the classes `want` names. */
-static void jm_heap_drop_free(struct jm_heap *h, const unsigned char *want)
-{
-	size_t k;
-
-	for (k = 0; k < JM_NCLASSES; k++) {
-		struct jm_block *prev = NULL, *p, *next;
-		struct jm_spare **sl = &h->spare[k], *s;
-		uint32_t n = 0;
-		int cut = 0; /* blocks were taken out after prev */
-
-		if (!want[k])
-			continue;
-		for (p = h->free[k]; p != NULL; p = next) {
-			next = jm_link(p, k);
-			if (jm_span_free(p)) {
-				cut = 1;
-				continue;
-			}
-			/* Kept: link the kept block before it past the gap. */
-			if (cut && prev == NULL)
-				h->free[k] = p;
-			else if (cut)
-				jm_heap_link(prev, p);
-			cut = 0;
-			prev = p;
-			n++;
-		}
-		if (cut && prev == NULL)
-			h->free[k] = NULL;
-		else if (cut)
-			jm_heap_link(prev, NULL);
-		h->count[k] = n;
-		if (h->bump[k] != NULL && jm_span_free(h->bump[k])) {
-			h->bump[k] = NULL;
-			h->left[k] = 0;
-		}
-		while ((s = *sl) != NULL) {
-			if (jm_span_free(s))
-				*sl = s->next;
-			else
-				sl = &s->next;
-		}
-	}
-}
-
-size_t jm_heap_reclaim(struct jm_heap *const *hs, size_t n, uint32_t now,
-		       size_t *listed)
-{
-	unsigned char want[JM_NCLASSES] = { 0 };
-	size_t i;
-
-	*listed = 0;
-	for (i = 0; i < n; i++)
-		if (!hs[i]->own_region)
-			jm_heap_count_free(hs[i]);
-	/* The second walk only where there is something to take out. */
-	if (jm_arena_mark_whole(want) != 0)
-		for (i = 0; i < n; i++)
-			if (!hs[i]->own_region)
-				jm_heap_drop_free(hs[i], want);
-	for (i = 0; i < n; i++)
-		*listed += jm_heap_listed(hs[i]);
-	return jm_arena_collect(now);
 }
 
 size_t jm_heap_listed(const struct jm_heap *h)

@@ -85,13 +85,30 @@ static inline struct jm_block *jm_heap_next(const struct jm_block *p, size_t k)
 	return next;
 }
 
+/* jm_heap_next(), the link opened to a memory checker first.  It is left
+ * open: whether it was closed before cannot be told here, and the
+ * engine's own tests touch links directly. */
+static inline struct jm_block *jm_heap_next_open(struct jm_block *p, size_t k)
+{
+	JM_TOOL_OPEN(p, sizeof(*p));
+	return jm_heap_next(p, k);
+}
+
 /* Make `next` the block after free block p. */
 static inline void jm_heap_link(struct jm_block *p, struct jm_block *next)
 {
 	p->next = (struct jm_block *)jm_mangle(&p->next, (uintptr_t)next);
 }
 
-struct jm_spare; /* a span given back; see heap.c */
+/* A span given back, described in its own first bytes.  `len` is the
+ * bytes of the span left, plus 1 when they read as zero. */
+struct jm_spare {
+	struct jm_spare *next;
+	size_t len;
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
+		 "a spare span's header fits in its first block");
 
 /*
  * Per size class k: its free list and its span, in arrays of their own, so
@@ -111,6 +128,7 @@ struct jm_heap {
 	unsigned char zero[JM_NCLASSES];     /* 1: the span reads as zero */
 	char *region;			     /* unused part of the region */
 	size_t region_left;		     /* its bytes */
+	size_t span_max;		     /* region: bytes of a span, below */
 	int fixed;	 /* 1: never take spans from the span pool itself */
 	int own_region;	 /* 1: a caller's region, outside the span pool */
 	int region_zero; /* 1: the caller's region reads as zero */
@@ -131,8 +149,14 @@ void jm_heap_init(struct jm_heap *h) JM_HIDDEN;
  * An empty heap that carves only from the caller's `len` bytes at `base`
  * and never maps memory (base NULL: no region at all, so that memory comes
  * only through jm_heap_give_span()).  `zeroed` says whether the region
- * reads as zero, so that calloc need not clear fresh blocks.
+ * reads as zero, so that calloc need not clear fresh blocks.  Its spans
+ * follow the region's size: a JM_REGION_SPANS-th of it (so that a span of
+ * every class takes at most half of it), from JM_REGION_SPAN_MIN to
+ * JM_SPAN_SIZE bytes, and at least one block, so that a small region
+ * serves many classes.
  */
+#define JM_REGION_SPANS (2 * JM_NCLASSES)
+#define JM_REGION_SPAN_MIN ((size_t)256)
 void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 			 int zeroed) JM_HIDDEN;
 

@@ -67,18 +67,10 @@ void *jmcalloc(size_t nmemb, size_t size)
 {
 	size_t n;
 
-#if defined(__GNUC__) && defined(HAVE_BUILTIN_MUL_OVERFLOW)
-	if (__builtin_mul_overflow(nmemb, size, &n)) {
+	if (jm_mul_overflows(nmemb, size, &n)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-#else
-	if (size != 0 && nmemb > (size_t)-1 / size) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	n = nmemb * size;
-#endif
 	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_alloc(n, 1);
 	if (!jm_is_small(n))
@@ -94,11 +86,13 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 		return jm_debug_realloc(ptr, old_size, new_size);
 	if (ptr == NULL)
 		return jmalloc(new_size);
-	if (jm_is_small(old_size) && jm_is_small(new_size)) {
-		if (jm_class_of_small(old_size) == jm_class_of_small(new_size))
-			return ptr;
-	} else if (!jm_is_small(old_size) && !jm_is_small(new_size)) {
+	switch (jm_resize_kind(old_size, new_size)) {
+	case JM_RESIZE_KEEP:
+		return ptr;
+	case JM_RESIZE_LARGE:
 		return jm_local_large_realloc(ptr, old_size, new_size);
+	case JM_RESIZE_MOVE:
+		break;
 	}
 	p = jmalloc(new_size);
 	if (p == NULL)
@@ -106,6 +100,11 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
 	jmfree(ptr, old_size);
 	return p;
+}
+
+int jmalloc_region(void *mem, size_t len)
+{
+	return jm_local_region(mem, len);
 }
 
 size_t jmalloc_good_size(size_t size)

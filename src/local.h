@@ -16,6 +16,7 @@
 #ifndef JM_LOCAL_H
 #define JM_LOCAL_H
 
+#include <errno.h>
 #include <string.h>
 
 #include "arena.h"
@@ -51,13 +52,39 @@ static inline uint32_t jm_local_batch(size_t k)
 		return JM_BATCH_MAX;
 	return n == 0 ? 1 : (uint32_t)n;
 }
-#else
+#elif JM_MMAP
 extern struct jm_heap jm_single_heap JM_HIDDEN;
 
 static inline struct jm_heap *jm_local_heap(void)
 {
 	return &jm_single_heap;
 }
+#else
+/* The build without mmap: the region heap of jmalloc_region() (fixed.c). */
+struct jm_region;
+extern struct jm_region jm_fixed JM_HIDDEN;
+
+static inline struct jm_heap *jm_local_heap(void)
+{
+	return (struct jm_heap *)(void *)&jm_fixed; /* its first member */
+}
+#endif
+
+/*
+ * jmalloc_region(): give the heap of the build without mmap its memory.
+ * 0, or -1 with errno EINVAL, ENOMEM or EBUSY (jmalloc.h); in the builds
+ * with mmap, -1 with ENOTSUP.
+ */
+#if JM_MMAP
+static inline int jm_local_region(void *mem, size_t len)
+{
+	(void)mem;
+	(void)len;
+	errno = ENOTSUP;
+	return -1;
+}
+#else
+int jm_local_region(void *mem, size_t len) JM_HIDDEN;
 #endif
 
 /*

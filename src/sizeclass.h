@@ -188,6 +188,36 @@ static inline size_t jm_large_round(size_t size, size_t page)
 	return (size + (page - 1)) & ~(page - 1);
 }
 
+/*
+ * What resizing a block from old_size to new_size bytes takes:
+ * JM_RESIZE_KEEP, the same block (the same class); JM_RESIZE_LARGE, a
+ * large block resized by the large-block layer (both sizes large);
+ * JM_RESIZE_MOVE, a new block, the contents copied, the old one freed.
+ */
+enum jm_resize { JM_RESIZE_KEEP, JM_RESIZE_LARGE, JM_RESIZE_MOVE };
+
+static inline enum jm_resize jm_resize_kind(size_t old_size, size_t new_size)
+{
+	if (jm_is_small(old_size) && jm_is_small(new_size))
+		return jm_class_of_small(old_size) == jm_class_of_small(new_size)
+			       ? JM_RESIZE_KEEP : JM_RESIZE_MOVE;
+	return !jm_is_small(old_size) && !jm_is_small(new_size) ? JM_RESIZE_LARGE
+								: JM_RESIZE_MOVE;
+}
+
+/* 1 when a * b does not fit in size_t; else 0, and *r gets it (calloc). */
+static inline int jm_mul_overflows(size_t a, size_t b, size_t *r)
+{
+#if defined(__GNUC__) && defined(HAVE_BUILTIN_MUL_OVERFLOW)
+	return __builtin_mul_overflow(a, b, r);
+#else
+	if (b != 0 && a > (size_t)-1 / b)
+		return 1;
+	*r = a * b;
+	return 0;
+#endif
+}
+
 /* Usable size of any request, or 0 when no block can have that size. */
 static inline size_t jm_usable_size(size_t size, size_t page)
 {

@@ -152,5 +152,6 @@ static Suite *harden_suite(void)
 
 int main(void)
 {
+	test_global_region((size_t)256 << 20);
 	return run_suite(harden_suite());
 }

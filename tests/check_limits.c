@@ -51,7 +51,7 @@ END_TEST
 /* Around PTRDIFF_MAX, the largest size any block may have. */
 START_TEST(test_limits_sizes_near_ptrdiff_max)
 {
-	size_t page = page_size();
+	size_t page = large_step();
 	size_t top = (size_t)PTRDIFF_MAX;
 	size_t s;
 
@@ -236,13 +236,17 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, test_limits_realloc_too_large_keeps_block);
 	tcase_add_test(tc, test_limits_free_impossible_size_is_ignored);
 	suite_add_tcase(s, tc);
-	tcase_add_test(oom, test_limits_mmap_failure_first_arena);
-	tcase_add_test(oom, test_limits_mmap_failure_later_arena);
+	/* Without mmap, memory runs out when the region does (check_region). */
+	if (JMALLOC_MMAP) {
+		tcase_add_test(oom, test_limits_mmap_failure_first_arena);
+		tcase_add_test(oom, test_limits_mmap_failure_later_arena);
+	}
 	suite_add_tcase(s, oom);
 	return s;
 }
 
 int main(void)
 {
+	test_global_region((size_t)512 << 20);
 	return run_suite(limits_suite());
 }

@@ -4,10 +4,16 @@ set -u
 lib=${top_builddir:-.}/.libs/libjmalloc.so
 want="jmalloc
 jmalloc_good_size
+jmalloc_region
 jmalloc_stats
 jmalloc_trim
 jmcalloc
 jmfree
+jmheap_alloc
+jmheap_calloc
+jmheap_create
+jmheap_free
+jmheap_realloc
 jmrealloc"
 if [ ! -f "$lib" ]; then
 	# A static-only build: no dynamic symbol table to check.  Check the

@@ -86,6 +86,13 @@ static inline size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* The step in which blocks of over 1 MiB grow: the page size where the
+ * library maps its memory, 16 bytes in the region-only library. */
+static inline size_t large_step(void)
+{
+	return JMALLOC_MMAP ? page_size() : 16;
+}
+
 /* xorshift64*: fixed seeds give the same sequence on every machine. */
 static inline uint64_t test_rand(uint64_t *x)
 {
@@ -266,6 +273,25 @@ static inline void expect_abort(void (*misuse)(char *expect, size_t len),
 	int status = child_output(misuse, out, sizeof(out));
 
 	check_stopped(what, out, status);
+}
+
+/*
+ * In the library without memory mappings (JMALLOC_MMAP 0), give the
+ * global allocator a region of `len` bytes, taken from the C library's
+ * malloc, as a program on such a system gives it its memory; else
+ * nothing.  For main(), before the suite runs.
+ */
+static inline void test_global_region(size_t len)
+{
+	void *mem;
+
+	if (JMALLOC_MMAP)
+		return;
+	mem = malloc(len);
+	if (mem == NULL || jmalloc_region(mem, len) != 0) {
+		fprintf(stderr, "no region of %zu bytes for the allocator\n", len);
+		exit(EXIT_FAILURE);
+	}
 }
 
 /* Run a suite; the exit status for main(). */

@@ -1,0 +1,76 @@
+/*
+ * jmheap.c - the public entry points of heaps on the caller's memory
+ * (jmheap_*): thin, over the region heaps of region.h.  The heap's own
+ * bookkeeping (struct jm_region) sits at the start of the caller's
+ * memory, aligned to 16 bytes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+
+#include "jmalloc.h"
+#include "region.h"
+
+struct jmheap {
+	struct jm_region r;
+};
+
+struct jmheap *jmheap_create(void *mem, size_t len)
+{
+	uintptr_t a = (uintptr_t)mem, aligned;
+	struct jmheap *h;
+
+	if (mem == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	aligned = (a + (JM_MIN_SIZE - 1)) & ~(uintptr_t)(JM_MIN_SIZE - 1);
+	if (aligned - a >= len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h = (struct jmheap *)aligned;
+	if (jm_region_init(&h->r, h, len - (aligned - a)) != 0)
+		return NULL;
+	return h;
+}
+
+void *jmheap_alloc(struct jmheap *h, size_t size)
+{
+	if (h == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return jm_region_alloc(&h->r, size, 0);
+}
+
+void jmheap_free(struct jmheap *h, void *ptr, size_t size)
+{
+	if (h != NULL)
+		jm_region_free(&h->r, ptr, size);
+}
+
+void *jmheap_realloc(struct jmheap *h, void *ptr, size_t old_size, size_t new_size)
+{
+	if (h == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return jm_region_realloc(&h->r, ptr, old_size, new_size);
+}
+
+void *jmheap_calloc(struct jmheap *h, size_t nmemb, size_t size)
+{
+	size_t n;
+
+	if (h == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (jm_mul_overflows(nmemb, size, &n)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return jm_region_alloc(&h->r, n, 1);
+}
