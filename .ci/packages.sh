@@ -183,6 +183,9 @@ expect_files "$(basename "$lib_deb")" "$deb/lib.files" <<EOF
 /usr/share/lintian/overrides/libjmalloc1
 EOF
 deb_files "$dev_deb" >"$deb/dev.files"
+# The manual pages: those that Makefile.am distributes.
+man_pages=$(sed -n '/^dist_man_MANS/,/^$/p' "$src/Makefile.am" |
+	grep -o 'man/[a-z_]*\.3' | sed 's|^man/|/usr/share/man/man3/|; s|$|.gz|')
 expect_files "$(basename "$dev_deb")" "$deb/dev.files" <<EOF
 /usr/include/jmalloc.h
 /usr/lib/$multiarch/libjmalloc.a
@@ -192,13 +195,7 @@ expect_files "$(basename "$dev_deb")" "$deb/dev.files" <<EOF
 /usr/share/doc/libjmalloc-dev/copyright
 /usr/share/doc/libjmalloc-dev/examples/example.c
 /usr/share/lintian/overrides/libjmalloc-dev
-/usr/share/man/man3/jmalloc.3.gz
-/usr/share/man/man3/jmalloc_good_size.3.gz
-/usr/share/man/man3/jmalloc_stats.3.gz
-/usr/share/man/man3/jmalloc_trim.3.gz
-/usr/share/man/man3/jmcalloc.3.gz
-/usr/share/man/man3/jmfree.3.gz
-/usr/share/man/man3/jmrealloc.3.gz
+$man_pages
 EOF
 
 # --- 3. Install, use, remove ---------------------------------------------------
