@@ -37,16 +37,16 @@ void jm_heap_init(struct jm_heap *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
-			 int zeroed)
+void jm_heap_set_region(struct jm_heap *h, void *base, size_t len, int zeroed)
 {
 	uintptr_t a = (uintptr_t)base;
 	uintptr_t aligned = (a + (JM_MIN_SIZE - 1)) & ~(uintptr_t)(JM_MIN_SIZE - 1);
 
-	jm_heap_init(h);
 	h->fixed = 1;
 	h->own_region = base != NULL;
 	h->region_zero = zeroed != 0;
+	h->region = NULL;
+	h->region_left = 0;
 	if (base == NULL || aligned - a > len)
 		return;
 	h->region = (char *)aligned;
@@ -56,6 +56,13 @@ void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 		h->span_max = JM_REGION_SPAN_MIN;
 	if (h->span_max > JM_SPAN_SIZE)
 		h->span_max = JM_SPAN_SIZE;
+}
+
+void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
+			 int zeroed)
+{
+	jm_heap_init(h);
+	jm_heap_set_region(h, base, len, zeroed);
 }
 
 size_t jm_heap_span_blocks(size_t k, size_t *units)
@@ -75,7 +82,7 @@ size_t jm_heap_span_blocks(size_t k, size_t *units)
 	return 1;
 }
 
-#if JM_MMAP
+#if JM_MMAP && !JM_TINY
 /* A span of class k for `to` from the span pool (arena.h).  0, or -1
  * with ENOMEM. */
 static int jm_heap_cut_pool(size_t k, struct jm_heap *to)
@@ -93,7 +100,8 @@ static int jm_heap_cut_pool(size_t k, struct jm_heap *to)
 	return 0;
 }
 #else
-/* The build without mmap has no span pool: every heap has a region. */
+/* The build without mmap, and the tiny one, have no span pool: every heap
+ * has a region. */
 static int jm_heap_cut_pool(size_t k, struct jm_heap *to)
 {
 	(void)k;
@@ -177,6 +185,10 @@ void *jm_heap_carve(struct jm_heap *h, size_t k)
 	void *p = jm_heap_bump(h, k);
 
 	if (p == NULL) {
+		if (JM_TINY) { /* the region is used up: no spans to cut */
+			errno = ENOMEM;
+			return NULL;
+		}
 		if (jm_heap_cut_span(h, k, h) != 0)
 			return NULL;
 		p = jm_heap_bump(h, k);

@@ -157,6 +157,12 @@ void jm_heap_init(struct jm_heap *h) JM_HIDDEN;
  */
 #define JM_REGION_SPANS (2 * JM_NCLASSES)
 #define JM_REGION_SPAN_MIN ((size_t)256)
+
+/* Give fixed heap h the region of jm_heap_init_region() in place of the
+ * one it had (what is left of that is dropped); its free lists and spans
+ * stay. */
+void jm_heap_set_region(struct jm_heap *h, void *base, size_t len,
+			int zeroed) JM_HIDDEN;
 void jm_heap_init_region(struct jm_heap *h, void *base, size_t len,
 			 int zeroed) JM_HIDDEN;
 
@@ -298,7 +304,7 @@ static inline void jm_heap_open_head(struct jm_heap *h, size_t k)
 		JM_TOOL_OPEN(h->free[k], sizeof(struct jm_block));
 }
 
-/* A block of class k from the free list, else carved. */
+/* A block of class k from the free list, else carved (jm_heap_carve). */
 static inline void *jm_heap_alloc(struct jm_heap *h, size_t k)
 {
 	void *p = jm_heap_pop(h, k);
@@ -306,13 +312,32 @@ static inline void *jm_heap_alloc(struct jm_heap *h, size_t k)
 	return JM_LIKELY(p != NULL) ? p : jm_heap_carve(h, k);
 }
 
-/* A block carved from the current span of class k only, or NULL. */
+/*
+ * The tiny engine (configure --enable-tiny, JM_TINY 1), the original
+ * jmalloc's: a fixed heap carves every block straight from its region, one
+ * after another whatever their class, instead of from a span of the
+ * class; the fields of the spans go unused.  The smallest code, for
+ * microcontrollers and the smallest hosted build.
+ */
+#ifndef JM_TINY
+#define JM_TINY 0
+#endif
+
+/* A block carved from the current span of class k only (tiny: from the
+ * region), or NULL. */
 static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 {
 	size_t sz = jm_class_size(k);
-	char *p = h->bump[k];
+	char *p = JM_TINY ? h->region : h->bump[k];
 
 	JM_ASSERT(k < JM_NCLASSES);
+	if (JM_TINY) {
+		if (h->region_left < sz)
+			return NULL;
+		h->region_left -= sz;
+		h->region = h->region_left != 0 ? p + sz : NULL;
+		return p;
+	}
 	JM_ASSERT((p == NULL) == (h->left[k] == 0) && h->left[k] % sz == 0);
 	if (h->left[k] < sz)
 		return NULL;
@@ -325,7 +350,7 @@ static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 static inline void *jm_heap_bump_zeroed(struct jm_heap *h, size_t k,
 					int *zeroed)
 {
-	*zeroed = h->zero[k];
+	*zeroed = JM_TINY ? h->region_zero : h->zero[k];
 	return jm_heap_bump(h, k);
 }
 

@@ -52,7 +52,7 @@ static inline uint32_t jm_local_batch(size_t k)
 		return JM_BATCH_MAX;
 	return n == 0 ? 1 : (uint32_t)n;
 }
-#elif JM_MMAP
+#elif JM_MMAP && !JM_TINY
 extern struct jm_heap jm_single_heap JM_HIDDEN;
 
 static inline struct jm_heap *jm_local_heap(void)
@@ -60,7 +60,7 @@ static inline struct jm_heap *jm_local_heap(void)
 	return &jm_single_heap;
 }
 #else
-/* The build without mmap: the region heap of jmalloc_region() (fixed.c). */
+/* The build without mmap, or the tiny one: one region heap (fixed.c). */
 struct jm_region;
 extern struct jm_region jm_fixed JM_HIDDEN;
 
@@ -192,7 +192,8 @@ static inline void jm_local_free(void *p, size_t k)
 {
 	struct jm_heap *h = jm_local_heap();
 
-	if (JM_UNLIKELY(h->count[k] >= h->limit[k]))
+	/* The tiny build's one heap keeps every free block: no limit. */
+	if (!JM_TINY && JM_UNLIKELY(h->count[k] >= h->limit[k]))
 		jm_local_overflow(h, p, k);
 	else
 		jm_heap_push(h, p, k);

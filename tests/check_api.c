@@ -248,8 +248,9 @@ START_TEST(test_api_freed_block_serves_next_request)
 		ck_assert_ptr_nonnull(p);
 		ck_assert_uint_eq(jmalloc_good_size(lo), c);
 		ck_assert_uint_eq(c % 16, 0);
-		/* Spans on a region are only 16-byte aligned. */
-		if (JMALLOC_MMAP && (uintptr_t)p % align != 0)
+		/* Blocks on a region, and of the tiny engine, are only
+		 * 16-byte aligned. */
+		if (JMALLOC_MMAP && !JMALLOC_TINY && (uintptr_t)p % align != 0)
 			ck_abort_msg("class %zu: block %p not aligned to %zu",
 				     c, p, align);
 		memset(p, 0x5a, writable_size(lo));
@@ -365,6 +366,20 @@ START_TEST(test_api_large_block_cached_then_trimmed)
 			      "a block of %zu bytes is still mapped after "
 			      "jmfree and jmalloc_trim", sizes[i]);
 	}
+}
+END_TEST
+
+/* The tiny library maps each large block on its own and unmaps it when
+ * freed. */
+START_TEST(test_api_large_block_unmapped_when_freed)
+{
+	unsigned char *p = jmalloc(2 * MiB);
+
+	ck_assert_ptr_nonnull(p);
+	memset(p, 1, 2 * MiB);
+	ck_assert(mapped(p, 2 * MiB));
+	jmfree(p, 2 * MiB);
+	ck_assert(!mapped(p, 2 * MiB));
 }
 END_TEST
 
@@ -559,8 +574,10 @@ static Suite *api_suite(void)
 	tcase_add_test(core, test_api_usable_size_is_writable);
 	tcase_add_test(core, test_api_free_null_is_noop);
 	tcase_add_test(core, test_api_free_keeps_errno);
-	if (JMALLOC_MMAP) /* a region keeps its memory */
+	if (JMALLOC_MMAP && !JMALLOC_TINY) /* a region keeps its memory */
 		tcase_add_test(core, test_api_large_block_cached_then_trimmed);
+	if (JMALLOC_MMAP && JMALLOC_TINY)
+		tcase_add_test(core, test_api_large_block_unmapped_when_freed);
 	tcase_add_test(core, test_api_calloc_zeroes_reused_and_fresh);
 	tcase_add_test(core, test_api_version_macros);
 	suite_add_tcase(s, core);

@@ -58,6 +58,23 @@ START_TEST(test_heap_class_blocks_are_neighbours)
 }
 END_TEST
 
+/* The tiny engine: every block, of any class, right after the last. */
+START_TEST(test_heap_tiny_blocks_follow_each_other)
+{
+	struct jm_heap h;
+	char *a, *b, *c;
+
+	jm_heap_init_region(&h, region, REGION_SIZE, 0);
+	a = jm_heap_alloc(&h, 0);
+	b = jm_heap_alloc(&h, 3);
+	c = jm_heap_alloc(&h, 1);
+	ck_assert_ptr_eq(a, (char *)region);
+	ck_assert_ptr_eq(b, a + jm_class_size(0));
+	ck_assert_ptr_eq(c, b + jm_class_size(3));
+	ck_assert(jm_heap_check(&h, 10));
+}
+END_TEST
+
 START_TEST(test_heap_free_block_serves_next_request)
 {
 	struct jm_heap h;
@@ -285,10 +302,17 @@ static Suite *heap_suite(void)
 	 * (a JM_REGION_SPANS-th of it). */
 	while (jm_class_size(nsmall) * 2 <= REGION_SIZE / JM_REGION_SPANS)
 		nsmall++;
-	tcase_add_loop_test(core, test_heap_class_blocks_are_neighbours, 0, (int)nsmall);
+	/* The tiny engine has no spans: its blocks follow each other
+	 * whatever their class. */
+	if (!JM_TINY) {
+		tcase_add_loop_test(core, test_heap_class_blocks_are_neighbours, 0,
+				    (int)nsmall);
+		tcase_add_test(core, test_heap_spans_move_between_heaps);
+	} else {
+		tcase_add_test(core, test_heap_tiny_blocks_follow_each_other);
+	}
 	tcase_add_test(core, test_heap_free_block_serves_next_request);
 	tcase_add_test(core, test_heap_split_and_take);
-	tcase_add_test(core, test_heap_spans_move_between_heaps);
 	tcase_add_test(core, test_heap_check_detects_corruption);
 	tcase_add_test(core, test_heap_random_ops_keep_invariants);
 	suite_add_tcase(s, core);
