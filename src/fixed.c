@@ -28,45 +28,33 @@
 struct jm_region jm_fixed;
 
 #if JM_MMAP
-/* The tiny hosted build: a class block the region cannot give comes from
- * a new arena, which becomes the region. */
+/* The tiny hosted build: a class block the region cannot give (the heap
+ * has tried) comes from a new arena, which becomes the region. */
 void *jm_local_refill(struct jm_heap *h, size_t k)
 {
-	void *p = jm_heap_carve(h, k);
-	void *arena;
+	void *arena = jm_os_map(JM_ARENA_SIZE);
 
-	if (p != NULL)
-		return p;
-	arena = jm_os_map(JM_ARENA_SIZE);
 	if (arena == NULL)
 		return NULL;
 	jm_heap_set_region(h, arena, JM_ARENA_SIZE, 1);
 	jm_fixed.len += JM_ARENA_SIZE;
-	return jm_heap_carve(h, k);
+	return jm_heap_bump(h, k);
 }
 
+/* A large block: a mapping of `size` bytes, which the system rounds up to
+ * whole pages (and refuses, with ENOMEM, past what it can map); no figures
+ * are kept of them. */
 void *jm_large_alloc(size_t size, int zero)
 {
-	size_t len = jm_large_round(size, jm_os_page_size());
-	void *p;
-
 	(void)zero; /* fresh mappings read as zero */
-	if (len == 0) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	p = jm_os_map(len);
-	if (p != NULL)
-		jm_fixed.big_live += len;
-	return p;
+	return jm_os_map(size);
 }
 
 void jm_large_free(void *ptr, size_t size)
 {
-	size_t len = jm_large_round(size, jm_os_page_size());
-
-	if (len != 0 && jm_os_unmap(ptr, len) == 0)
-		jm_fixed.big_live -= len < jm_fixed.big_live ? len : jm_fixed.big_live;
+	/* Any size from the one asked for to jmalloc_good_size() covers the
+	 * same pages; one no block can have is refused by the system. */
+	(void)jm_os_unmap(ptr, size);
 }
 
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
@@ -90,7 +78,67 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 		jm_large_free(ptr, old_size);
 		return p;
 	}
-	jm_fixed.big_live += new_len - old_len; /* wraps back on a shrink */
+	return p;
+}
+#elif JM_TINY
+/* The tiny library without mmap: what the heap cannot carve (it has
+ * tried before it calls here), there is no memory for. */
+void *jm_local_refill(struct jm_heap *h, size_t k)
+{
+	(void)h;
+	(void)k;
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* Large blocks are carved from the region as the class blocks are, in
+ * steps of 16 bytes; a freed one goes back to the region when it is the
+ * last block carved (else its memory stays unused). */
+void *jm_large_alloc(size_t size, int zero)
+{
+	struct jm_heap *h = &jm_fixed.heap;
+	size_t len = jm_large_round(size, JM_MIN_SIZE);
+	char *p = h->region;
+
+	if (len == 0 || h->region_left < len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->region_left -= len;
+	h->region = p + len;
+	return zero ? memset(p, 0, size) : p;
+}
+
+void jm_large_free(void *ptr, size_t size)
+{
+	struct jm_heap *h = &jm_fixed.heap;
+	size_t len = jm_large_round(size, JM_MIN_SIZE);
+
+	if (len != 0 && (char *)ptr + len == h->region) {
+		h->region = ptr;
+		h->region_left += len;
+	}
+}
+
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
+{
+	struct jm_heap *h = &jm_fixed.heap;
+	size_t old_len = jm_large_round(old_size, JM_MIN_SIZE);
+	size_t new_len = jm_large_round(new_size, JM_MIN_SIZE);
+	void *p;
+
+	/* The last block carved grows and shrinks in place. */
+	if (old_len != 0 && new_len != 0 && (char *)ptr + old_len == h->region &&
+	    (new_len <= old_len || new_len - old_len <= h->region_left)) {
+		h->region_left -= new_len - old_len; /* wraps back on a shrink */
+		h->region = (char *)ptr + new_len;
+		return ptr;
+	}
+	p = jm_large_alloc(new_size, 0);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jm_large_free(ptr, old_size);
 	return p;
 }
 #else
@@ -113,11 +161,30 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
 	return jm_region_realloc(&jm_fixed, ptr, old_size, new_size);
 }
+#endif
 
+#if !JM_MMAP
 int jm_local_region(void *mem, size_t len)
 {
 	size_t k;
 
+	if (JM_TINY) {
+		/* The heap alone: no large blocks, so no more of a region. */
+		int err = EBUSY;
+
+		if (!jm_fixed.heap.fixed) {
+			err = EINVAL;
+			if (mem != NULL) {
+				jm_heap_set_region(&jm_fixed.heap, mem, len, 0);
+				if (jm_fixed.heap.region_left >= JM_MIN_SIZE)
+					return 0;
+				jm_fixed.heap.fixed = 0;
+				err = ENOMEM;
+			}
+		}
+		errno = err;
+		return -1;
+	}
 	if (jm_fixed.heap.fixed) {
 		errno = EBUSY;
 		return -1;

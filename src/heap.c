@@ -43,14 +43,18 @@ void jm_heap_set_region(struct jm_heap *h, void *base, size_t len, int zeroed)
 	uintptr_t aligned = (a + (JM_MIN_SIZE - 1)) & ~(uintptr_t)(JM_MIN_SIZE - 1);
 
 	h->fixed = 1;
-	h->own_region = base != NULL;
+	if (!JM_TINY) { /* the tiny engine has no other regions and spans */
+		h->own_region = base != NULL;
+		h->region = NULL;
+		h->region_left = 0;
+	}
 	h->region_zero = zeroed != 0;
-	h->region = NULL;
-	h->region_left = 0;
 	if (base == NULL || aligned - a > len)
 		return;
 	h->region = (char *)aligned;
 	h->region_left = len - (aligned - a);
+	if (JM_TINY)
+		return; /* no spans */
 	h->span_max = h->region_left / JM_REGION_SPANS;
 	if (h->span_max < JM_REGION_SPAN_MIN)
 		h->span_max = JM_REGION_SPAN_MIN;
@@ -259,15 +263,6 @@ struct jm_block *jm_heap_take(struct jm_heap *h, size_t k, uint32_t max,
 	return head;
 }
 
-size_t jm_heap_listed(const struct jm_heap *h)
-{
-	size_t k, bytes = 0;
-
-	for (k = 0; k < JM_NCLASSES; k++)
-		bytes += h->count[k] * jm_class_size(k);
-	return bytes;
-}
-
 /* The link of free block p, decoded but unchecked (jm_heap_check()
  * reports a bad one rather than stop at it). */
 static const struct jm_block *jm_link_raw(const struct jm_block *p)
@@ -276,11 +271,29 @@ static const struct jm_block *jm_link_raw(const struct jm_block *p)
 	return (const struct jm_block *)jm_mangle(&p->next, (uintptr_t)p->next);
 }
 
+size_t jm_heap_listed(const struct jm_heap *h)
+{
+	size_t k, bytes = 0;
+
+	for (k = 0; k < JM_NCLASSES; k++) {
+		size_t n = h->count[k];
+
+		if (JM_TINY) { /* the tiny engine keeps no counts: walk */
+			const struct jm_block *p;
+
+			for (n = 0, p = h->free[k]; p != NULL; p = jm_link_raw(p))
+				n++;
+		}
+		bytes += n * jm_class_size(k);
+	}
+	return bytes;
+}
+
 int jm_heap_check(const struct jm_heap *h, size_t limit)
 {
 	size_t k;
 
-	if ((h->region == NULL) != (h->region_left == 0))
+	if (!JM_TINY && (h->region == NULL) != (h->region_left == 0))
 		return 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
 		size_t sz = jm_class_size(k);
@@ -304,7 +317,7 @@ int jm_heap_check(const struct jm_heap *h, size_t limit)
 			    c < h->region + h->region_left)
 				return 0;
 		}
-		if (n != h->count[k])
+		if (!JM_TINY && n != h->count[k])
 			return 0;
 		n = 0;
 		for (s = h->spare[k]; s != NULL; s = s->next) {

@@ -35,6 +35,18 @@ JM_STATIC_ASSERT(JM_SPAN_SIZE % JM_MIN_SIZE == 0, "spans hold whole blocks");
 JM_STATIC_ASSERT(JM_SMALL_MAX <= JM_SPAN_MAX_UNITS * JM_UNIT_SIZE,
 		 "a span holds a block of the largest class");
 
+/*
+ * The tiny engine (configure --enable-tiny, JM_TINY 1), the original
+ * jmalloc's: a fixed heap carves every block straight from its region, one
+ * after another whatever their class, instead of from a span of the
+ * class, and keeps no counts of its free blocks; the fields of the spans
+ * go unused.  The smallest code, for microcontrollers and the smallest
+ * hosted build.
+ */
+#ifndef JM_TINY
+#define JM_TINY 0
+#endif
+
 struct jm_block {
 	struct jm_block *next; /* mangled in the hardened build: below */
 };
@@ -120,7 +132,8 @@ JM_STATIC_ASSERT(sizeof(struct jm_spare) <= JM_MIN_SIZE,
  */
 struct jm_heap {
 	struct jm_block *free[JM_NCLASSES]; /* free lists, LIFO */
-	uint32_t count[JM_NCLASSES];	    /* blocks on each free list */
+	uint32_t count[JM_NCLASSES];	    /* blocks on each free list (not
+						       kept by the tiny engine) */
 	uint32_t limit[JM_NCLASSES];	    /* what the owner allows; below */
 	char *bump[JM_NCLASSES];	    /* next unused block, or NULL */
 	size_t left[JM_NCLASSES];	    /* bytes of the span from bump on */
@@ -242,11 +255,12 @@ static inline void *jm_heap_pop(struct jm_heap *h, size_t k)
 	struct jm_block *p = h->free[k];
 
 	JM_ASSERT(k < JM_NCLASSES);
-	JM_ASSERT((p == NULL) == (h->count[k] == 0));
+	JM_ASSERT(JM_TINY || (p == NULL) == (h->count[k] == 0));
 	if (JM_LIKELY(p != NULL)) {
 		JM_ASAN_OPEN(p, sizeof(*p));
 		h->free[k] = jm_heap_next(p, k);
-		h->count[k]--;
+		if (!JM_TINY)
+			h->count[k]--;
 	}
 	return p;
 }
@@ -267,7 +281,8 @@ static inline void jm_heap_push(struct jm_heap *h, void *p, size_t k)
 	JM_ASAN_OPEN(blk, sizeof(*blk));
 	jm_heap_link(blk, h->free[k]);
 	h->free[k] = blk;
-	h->count[k]++;
+	if (!JM_TINY)
+		h->count[k]++;
 }
 
 /* Put a list of `n` blocks of class k, ending at `tail`, on the free list. */
@@ -312,17 +327,6 @@ static inline void *jm_heap_alloc(struct jm_heap *h, size_t k)
 	return JM_LIKELY(p != NULL) ? p : jm_heap_carve(h, k);
 }
 
-/*
- * The tiny engine (configure --enable-tiny, JM_TINY 1), the original
- * jmalloc's: a fixed heap carves every block straight from its region, one
- * after another whatever their class, instead of from a span of the
- * class; the fields of the spans go unused.  The smallest code, for
- * microcontrollers and the smallest hosted build.
- */
-#ifndef JM_TINY
-#define JM_TINY 0
-#endif
-
 /* A block carved from the current span of class k only (tiny: from the
  * region), or NULL. */
 static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
@@ -334,8 +338,10 @@ static inline void *jm_heap_bump(struct jm_heap *h, size_t k)
 	if (JM_TINY) {
 		if (h->region_left < sz)
 			return NULL;
+		/* The tiny engine keeps its region's end when it is used
+		 * up: it carves nothing else. */
 		h->region_left -= sz;
-		h->region = h->region_left != 0 ? p + sz : NULL;
+		h->region = p + sz;
 		return p;
 	}
 	JM_ASSERT((p == NULL) == (h->left[k] == 0) && h->left[k] % sz == 0);

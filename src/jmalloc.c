@@ -23,8 +23,9 @@ static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 {
 	if (jm_debug_on())
 		return jm_debug_alloc(size, 0);
+	/* Without the checked path, the only small size here is 0. */
 	if (jm_is_small(size))
-		return jm_local_alloc(jm_class_of_small(size));
+		return jm_local_alloc(JM_CHECKING ? jm_class_of_small(size) : 0);
 	return jm_local_large_alloc(size, 0);
 }
 
@@ -39,17 +40,20 @@ void *jmalloc(size_t size)
 
 static JM_NOINLINE JM_COLD void jm_free_cold(void *ptr, size_t size)
 {
-	int saved = errno;
+	/* A large free may give memory back to the system, which may set
+	 * errno; the region-only library has no system below. */
+	int saved = JM_MMAP ? errno : 0;
 
 	if (jm_debug_on()) {
 		jm_debug_free(ptr, size);
 		return;
 	}
 	if (jm_is_small(size))
-		jm_local_free(ptr, jm_class_of_small(size));
+		jm_local_free(ptr, JM_CHECKING ? jm_class_of_small(size) : 0);
 	else
 		jm_local_large_free(ptr, size);
-	errno = saved;
+	if (JM_MMAP)
+		errno = saved;
 }
 
 void jmfree(void *ptr, size_t size)

@@ -163,6 +163,8 @@ static inline void *jm_local_large_alloc(size_t size, int zero)
 {
 	void *p = jm_large_alloc(size, zero);
 
+	if (JM_TINY) /* nothing to give back first */
+		return p;
 	jm_local_tick();
 	if (p == NULL && jm_local_trim() != 0)
 		p = jm_large_alloc(size, zero);
@@ -175,7 +177,7 @@ static inline void *jm_local_large_realloc(void *ptr, size_t old_size,
 {
 	void *p = jm_large_realloc(ptr, old_size, new_size);
 
-	if (p == NULL && jm_local_trim() != 0)
+	if (p == NULL && !JM_TINY && jm_local_trim() != 0)
 		p = jm_large_realloc(ptr, old_size, new_size);
 	return p;
 }
@@ -184,7 +186,8 @@ static inline void *jm_local_large_realloc(void *ptr, size_t old_size,
 static inline void jm_local_large_free(void *ptr, size_t size)
 {
 	jm_large_free(ptr, size);
-	jm_local_tick();
+	if (!JM_TINY)
+		jm_local_tick();
 }
 
 /* Give back a block of class k from the calling thread. */

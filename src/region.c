@@ -19,7 +19,6 @@ JM_STATIC_ASSERT(sizeof(struct jm_big) <= JM_MIN_SIZE,
 int jm_region_init(struct jm_region *r, void *mem, size_t len)
 {
 	char *start = mem;
-	uintptr_t aligned;
 
 	if (mem == NULL) {
 		errno = EINVAL;
@@ -29,20 +28,19 @@ int jm_region_init(struct jm_region *r, void *mem, size_t len)
 		/* The region heap at the start of its own memory. */
 		size_t used = (sizeof(*r) + (JM_MIN_SIZE - 1)) & ~(JM_MIN_SIZE - 1);
 
-		if (len < used) {
-			errno = ENOMEM;
+		if (len < used + JM_MIN_SIZE) {
+			errno = ENOMEM; /* r itself does not fit */
 			return -1;
 		}
 		start += used;
 		len -= used;
 	}
-	/* Room for one block once aligned; r is left as it was if not. */
-	aligned = ((uintptr_t)start + (JM_MIN_SIZE - 1)) & ~(uintptr_t)(JM_MIN_SIZE - 1);
-	if (aligned - (uintptr_t)start > len || len - (aligned - (uintptr_t)start) < JM_MIN_SIZE) {
+	jm_heap_init_region(&r->heap, start, len, 0);
+	if (r->heap.region_left < JM_MIN_SIZE) {
+		jm_heap_init(&r->heap); /* as it was: no region */
 		errno = ENOMEM;
 		return -1;
 	}
-	jm_heap_init_region(&r->heap, start, len, 0);
 	r->big = NULL;
 	r->len = r->heap.region_left;
 	r->big_live = 0;

@@ -110,14 +110,15 @@ static inline size_t jm_class_of_table(size_t size)
 /* Size -> class by counting leading zeros: for 1 <= size <= JM_SMALL_MAX. */
 static inline size_t jm_class_of_clz(size_t size)
 {
-	size_t x = size - 1;
+	/* The low four bits set: a size of up to 16 bytes has its highest
+	 * bit where 16 bytes has it (class 0), and no class looks below
+	 * bit 4, so there is no branch for them; x is not 0. */
+	size_t x = (size - 1) | (JM_MIN_SIZE - 1);
 
-	if (x < JM_MIN_SIZE)
-		return 0;
 	/* The highest set bit: width - 1 - clz, written as an exclusive or
 	 * (the width is a power of two), which compilers turn into one bit
 	 * scan.  In size_t, so that the result indexes arrays without a zero
-	 * extension; x is not 0 here. */
+	 * extension. */
 	return jm_class_of_bit(x, (sizeof(unsigned long) * CHAR_BIT - 1) ^
 					  (size_t)__builtin_clzl((unsigned long)x));
 }
