@@ -24,10 +24,12 @@ const uint8_t jm_bitlen_table[256] = {
 
 JM_STATIC_ASSERT(JM_MAX_SHIFT == 20, "the table below has 20 entries");
 
+#if !JM_CLASSES_POW2 /* the powers of two need no table */
 const struct jm_doubling jm_doublings[JM_MAX_SHIFT] = {
 	{ 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 },
 	JM_DBL4(4), JM_DBL4(8), JM_DBL4(12), JM_DBL4(16),
 };
+#endif
 
 /* The bytes of the classes of doubling b: 1, 2, 4 or 8 of them. */
 #define JM_STEP(b) ((1u << (b)) >> JM_LG(b))
