@@ -69,15 +69,8 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 		return NULL;
 	}
 	p = jm_os_remap(ptr, old_len, new_len);
-	if (p == NULL) {
-		/* No mremap (or it failed): a new block and a copy. */
-		p = jm_large_alloc(new_size, 0);
-		if (p == NULL)
-			return NULL;
-		memcpy(p, ptr, old_size < new_size ? old_size : new_size);
-		jm_large_free(ptr, old_size);
-		return p;
-	}
+	if (p == NULL) /* no mremap, or it failed: a new block and a copy */
+		return jm_large_move(ptr, old_size, new_size);
 	return p;
 }
 #elif JM_TINY
@@ -125,7 +118,6 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	struct jm_heap *h = &jm_fixed.heap;
 	size_t old_len = jm_large_round(old_size, JM_MIN_SIZE);
 	size_t new_len = jm_large_round(new_size, JM_MIN_SIZE);
-	void *p;
 
 	/* The last block carved grows and shrinks in place. */
 	if (old_len != 0 && new_len != 0 && (char *)ptr + old_len == h->region &&
@@ -134,12 +126,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 		h->region = (char *)ptr + new_len;
 		return ptr;
 	}
-	p = jm_large_alloc(new_size, 0);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
-	jm_large_free(ptr, old_size);
-	return p;
+	return jm_large_move(ptr, old_size, new_size);
 }
 #else
 void *jm_local_refill(struct jm_heap *h, size_t k)

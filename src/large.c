@@ -291,19 +291,6 @@ static int jm_large_grow_in_place(char *ptr, size_t old_len, size_t new_len)
 	return done;
 }
 
-/* A new block of new_size bytes with the contents of the old one, which
- * is freed; NULL (ENOMEM) leaves the old block as it was. */
-static void *jm_large_move(void *ptr, size_t old_size, size_t new_size)
-{
-	void *p = jm_large_alloc(new_size, 0);
-
-	if (p == NULL)
-		return NULL;
-	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
-	jm_large_free(ptr, old_size);
-	return p;
-}
-
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
 	size_t page = jm_os_page_size();

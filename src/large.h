@@ -23,6 +23,7 @@
 #define JM_LARGE_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -44,6 +45,20 @@ void jm_large_free(void *ptr, size_t size) JM_HIDDEN;
  * leaves the block as it was.
  */
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+
+/* A new large block of new_size bytes with the contents of the old one,
+ * which is freed: how jm_large_realloc() moves a block.  NULL (ENOMEM)
+ * leaves the old block as it was. */
+static inline void *jm_large_move(void *ptr, size_t old_size, size_t new_size)
+{
+	void *p = jm_large_alloc(new_size, 0);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jm_large_free(ptr, old_size);
+	return p;
+}
 
 /* Unmap every cached extent; returns their bytes. */
 size_t jm_large_trim(void) JM_HIDDEN;
