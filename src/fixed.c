@@ -59,15 +59,11 @@ void jm_large_free(void *ptr, size_t size)
 
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
-	size_t page = jm_os_page_size();
-	size_t old_len = jm_large_round(old_size, page);
-	size_t new_len = jm_large_round(new_size, page);
+	size_t old_len, new_len;
 	void *p;
 
-	if (old_len == 0 || new_len == 0) {
-		errno = ENOMEM;
+	if (jm_large_lens(old_size, new_size, jm_os_page_size(), &old_len, &new_len) != 0)
 		return NULL;
-	}
 	p = jm_os_remap(ptr, old_len, new_len);
 	if (p == NULL) /* no mremap, or it failed: a new block and a copy */
 		return jm_large_move(ptr, old_size, new_size);

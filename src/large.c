@@ -293,15 +293,11 @@ static int jm_large_grow_in_place(char *ptr, size_t old_len, size_t new_len)
 
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
-	size_t page = jm_os_page_size();
-	size_t old_len = jm_large_round(old_size, page);
-	size_t new_len = jm_large_round(new_size, page);
+	size_t old_len, new_len;
 	void *p;
 
-	if (new_len == 0 || old_len == 0) {
-		errno = ENOMEM;
+	if (jm_large_lens(old_size, new_size, jm_os_page_size(), &old_len, &new_len) != 0)
 		return NULL;
-	}
 	if (new_len == old_len)
 		return ptr;
 	if (jm_large_guarded()) /* the guard page stays right after a block */

@@ -22,10 +22,12 @@
 #ifndef JM_LARGE_H
 #define JM_LARGE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "common.h"
+#include "sizeclass.h"
 
 #define JM_LARGE_CACHE_MIN ((size_t)64 << 20)
 #define JM_LARGE_SLOTS 64
@@ -45,6 +47,21 @@ void jm_large_free(void *ptr, size_t size) JM_HIDDEN;
  * leaves the block as it was.
  */
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+
+/* The whole pages of a large block resized from old_size to new_size
+ * bytes, in *old_len and *new_len: 0, or -1 with errno ENOMEM when either
+ * size is one no block can have.  `page` is the page size. */
+static inline int jm_large_lens(size_t old_size, size_t new_size, size_t page,
+				size_t *old_len, size_t *new_len)
+{
+	*old_len = jm_large_round(old_size, page);
+	*new_len = jm_large_round(new_size, page);
+	if (*old_len == 0 || *new_len == 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
 
 /* A new large block of new_size bytes with the contents of the old one,
  * which is freed: how jm_large_realloc() moves a block.  NULL (ENOMEM)
