@@ -27,6 +27,7 @@
 #include "large.h"
 #include "local.h"
 #include "os.h"
+#include "region.h"
 #include "report.h"
 #include "sizeclass.h"
 #include "tools.h"
@@ -43,6 +44,8 @@ struct jm_ctl jm_ctl; /* JM_CTL_UNSET, small_max 0: the first call reads */
  * it is handed out again.
  */
 enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED, JM_ENTRY_GONE };
+/* Also in the low bits: the block is of a jmheap (region.h). */
+#define JM_ENTRY_HEAP 8u
 #define JM_ENTRY_STATE ((uintptr_t)15)
 
 struct jm_entry {
@@ -106,7 +109,13 @@ static size_t jm_slot(uintptr_t addr, size_t cap)
 
 static unsigned jm_state(const struct jm_entry *e)
 {
-	return (unsigned)(e->key & JM_ENTRY_STATE);
+	return (unsigned)(e->key & 3u);
+}
+
+/* 1 when the block of entry e is of a jmheap. */
+static int jm_of_heap(const struct jm_entry *e)
+{
+	return (e->key & JM_ENTRY_HEAP) != 0;
 }
 
 static void jm_set(struct jm_entry *e, uintptr_t addr, unsigned state)
@@ -165,11 +174,13 @@ static int jm_table_room(int must)
 }
 
 /*
- * Record block p handed out with `size` bytes asked for; first check the
- * fill of a freed block handed out again.  0, or -1 when p needs a new
- * entry and the table has no room for it (jm_table_room()).
+ * Record block p handed out with `size` bytes asked for (`heap`: of a
+ * jmheap, JM_ENTRY_HEAP, or 0); first check the fill of a freed block
+ * handed out again.  0, or -1 when p needs a new entry and the table has
+ * no room for it (jm_table_room()).
  */
-static int jm_track_alloc(const char *fn, void *p, size_t size, int must)
+static int jm_track_alloc(const char *fn, void *p, size_t size, int must,
+			  unsigned heap)
 {
 	struct jm_entry *e;
 
@@ -200,7 +211,7 @@ static int jm_track_alloc(const char *fn, void *p, size_t size, int must)
 				  fn, size, i, p, e->size);
 		}
 	}
-	jm_set(e, (uintptr_t)p, JM_ENTRY_LIVE);
+	jm_set(e, (uintptr_t)p, JM_ENTRY_LIVE | heap);
 	e->size = size;
 	jm_dbg_unlock();
 	return 0;
@@ -212,9 +223,10 @@ enum jm_track_action {
 	JM_RESIZE      /* check, then the block has new_size bytes */
 };
 
-/* Check a block given back with `size`, then do `act`. */
-static void jm_track_free(const char *fn, void *p, size_t size,
-			  enum jm_track_action act, size_t new_size)
+/* Check a block given back with `size` to r (NULL: to the global
+ * allocator), then do `act`. */
+static void jm_track_free(const char *fn, struct jm_region *r, void *p,
+			  size_t size, enum jm_track_action act, size_t new_size)
 {
 	struct jm_entry *e;
 	size_t usable;
@@ -227,13 +239,22 @@ static void jm_track_free(const char *fn, void *p, size_t size,
 	if (jm_state(e) == JM_ENTRY_FREED || jm_state(e) == JM_ENTRY_GONE)
 		jm_report("%s(%p, %zu): double free: the block of %zu bytes "
 			  "was already freed", fn, p, size, e->size);
+	if (r == NULL && jm_of_heap(e))
+		jm_report("%s(%p, %zu): the block is of a jmheap: give it back "
+			  "with jmheap_free", fn, p, size);
+	if (r != NULL && !jm_of_heap(e))
+		jm_report("%s(%p, %zu): the block is not of a jmheap: it came "
+			  "from jmalloc", fn, p, size);
+	if (r != NULL && !jm_region_holds(r, p, 1))
+		jm_report("%s(%p, %zu): the block is of another jmheap than "
+			  "%p", fn, p, size, (void *)r);
 	usable = jm_usable_size(e->size, jm_os_page_size());
 	if (size < e->size || size > usable)
 		jm_report("%s(%p, %zu): wrong size: the block has %zu bytes "
 			  "(usable %zu), so the size must be from %zu to %zu",
 			  fn, p, size, e->size, usable, e->size, usable);
 	if (act == JM_MARK_FREED)
-		jm_set(e, (uintptr_t)p, JM_ENTRY_FREED);
+		jm_set(e, (uintptr_t)p, JM_ENTRY_FREED | (unsigned)(e->key & JM_ENTRY_HEAP));
 	else if (act == JM_RESIZE)
 		e->size = new_size;
 	jm_dbg_unlock();
@@ -255,14 +276,39 @@ static void jm_forget_span(void *span, size_t blocks, size_t size)
 	jm_dbg_unlock();
 }
 
+/* A jmheap is made on [mem, mem + len), which its caller may have used
+ * before, for another heap or anything else: forget what the table knows
+ * of blocks there (GONE: no fill to check when handed out again). */
+void jm_debug_heap_create(void *mem, size_t len)
+{
+	uintptr_t lo = (uintptr_t)mem, hi = lo + len;
+	size_t i;
+
+	if (!jm_dbg.checking)
+		return;
+	jm_dbg_lock();
+	for (i = 0; i < jm_dbg.cap; i++) {
+		struct jm_entry *e = &jm_dbg.tab[i];
+		uintptr_t a = e->key & ~JM_ENTRY_STATE;
+
+		if (e->key != 0 && a >= lo && a < hi)
+			jm_set(e, a, JM_ENTRY_GONE | (unsigned)(e->key & JM_ENTRY_HEAP));
+	}
+	jm_dbg_unlock();
+}
+
 /* --- The checked entry points ---------------------------------------------- */
 
-/* A block for the checked path, opened to the allocator itself over its
- * usable size: the first step of jm_debug_alloc(). */
-static void *jm_debug_take(size_t size, int zero, size_t usable)
+/* A block for the checked path, from r (NULL: the global allocator's,
+ * opened to the allocator itself over its usable size; a jmheap's memory
+ * is the caller's, not closed to checkers): the first step of
+ * jm_debug_alloc_from(). */
+static void *jm_debug_take(struct jm_region *r, size_t size, int zero, size_t usable)
 {
 	void *p;
 
+	if (r != NULL)
+		return jm_region_alloc(r, size, zero);
 	if (!jm_is_small(size))
 		return jm_local_large_alloc(size, zero);
 	p = jm_local_alloc_checked(jm_class_of_small(size));
@@ -272,9 +318,11 @@ static void *jm_debug_take(size_t size, int zero, size_t usable)
 }
 
 /* Give back a block from jm_debug_take() that was never handed out. */
-static void jm_debug_untake(void *p, size_t size, size_t usable)
+static void jm_debug_untake(struct jm_region *r, void *p, size_t size, size_t usable)
 {
-	if (jm_is_small(size)) {
+	if (r != NULL) {
+		jm_region_free(r, p, size);
+	} else if (jm_is_small(size)) {
 		jm_local_free(p, jm_class_of_small(size));
 		JM_TOOL_CLOSE(p, usable);
 	} else {
@@ -284,9 +332,11 @@ static void jm_debug_untake(void *p, size_t size, size_t usable)
 	}
 }
 
-void *jm_debug_alloc(size_t size, int zero)
+/* jm_debug_alloc() from r (NULL: the global allocator). */
+static void *jm_debug_alloc_from(struct jm_region *r, size_t size, int zero)
 {
-	const char *fn = zero ? "jmcalloc" : "jmalloc";
+	const char *fn = r != NULL ? (zero ? "jmheap_calloc" : "jmheap_alloc")
+				   : (zero ? "jmcalloc" : "jmalloc");
 	size_t usable = jm_usable_size(size, jm_os_page_size());
 	int attempt;
 	void *p;
@@ -296,14 +346,15 @@ void *jm_debug_alloc(size_t size, int zero)
 		return NULL;
 	}
 	for (attempt = 0;; attempt++) {
-		p = jm_debug_take(size, zero, usable);
+		p = jm_debug_take(r, size, zero, usable);
 		if (p == NULL)
 			return NULL;
-		if (!jm_dbg.checking || jm_track_alloc(fn, p, size, 0) == 0)
+		if (!jm_dbg.checking ||
+		    jm_track_alloc(fn, p, size, 0, r != NULL ? JM_ENTRY_HEAP : 0) == 0)
 			break;
 		/* No room in the table: the block goes back; once more after
 		 * free memory has gone back to the system, else ENOMEM. */
-		jm_debug_untake(p, size, usable);
+		jm_debug_untake(r, p, size, usable);
 		if (attempt == 1) {
 			errno = ENOMEM;
 			return NULL;
@@ -313,19 +364,34 @@ void *jm_debug_alloc(size_t size, int zero)
 	}
 	if (zero && jm_is_small(size))
 		memset(p, 0, size);
-	if (jm_dbg.tools)
+	if (jm_dbg.tools && r == NULL)
 		JM_TOOL_ALLOC(p, size, usable, zero);
 	return p;
 }
 
-/* Free without the checks of the table (done by the caller). */
-static void jm_debug_release(void *ptr, size_t size)
+void *jm_debug_alloc(size_t size, int zero)
+{
+	return jm_debug_alloc_from(NULL, size, zero);
+}
+
+void *jm_debug_heap_alloc(struct jm_region *r, size_t size, int zero)
+{
+	return jm_debug_alloc_from(r, size, zero);
+}
+
+/* Free to r (NULL: the global allocator) without the checks of the table
+ * (done by the caller). */
+static void jm_debug_release(struct jm_region *r, void *ptr, size_t size)
 {
 	size_t usable = jm_usable_size(size, jm_os_page_size());
 
 	if (usable == 0)
 		return; /* as jmfree(): no block has that size */
-	if (jm_is_small(size)) {
+	if (r != NULL) {
+		if (jm_dbg.checking && jm_is_small(size))
+			memset(ptr, JM_FREE_FILL, usable);
+		jm_region_free(r, ptr, size);
+	} else if (jm_is_small(size)) {
 		if (jm_dbg.checking) {
 			JM_TOOL_OPEN(ptr, usable);
 			memset(ptr, JM_FREE_FILL, usable);
@@ -344,16 +410,65 @@ static void jm_debug_release(void *ptr, size_t size)
 	}
 }
 
-void jm_debug_free(void *ptr, size_t size)
+/* jm_debug_free() to r (NULL: the global allocator). */
+static void jm_debug_free_to(struct jm_region *r, void *ptr, size_t size)
 {
 	int saved = errno;
 
 	if (ptr == NULL)
 		return;
 	if (jm_dbg.checking)
-		jm_track_free("jmfree", ptr, size, JM_MARK_FREED, 0);
-	jm_debug_release(ptr, size);
+		jm_track_free(r != NULL ? "jmheap_free" : "jmfree", r, ptr, size,
+			      JM_MARK_FREED, 0);
+	jm_debug_release(r, ptr, size);
 	errno = saved;
+}
+
+void jm_debug_free(void *ptr, size_t size)
+{
+	jm_debug_free_to(NULL, ptr, size);
+}
+
+void jm_debug_heap_free(struct jm_region *r, void *ptr, size_t size)
+{
+	jm_debug_free_to(r, ptr, size);
+}
+
+void *jm_debug_heap_realloc(struct jm_region *r, void *ptr, size_t old_size,
+			    size_t new_size)
+{
+	void *p;
+
+	if (ptr == NULL)
+		return jm_debug_alloc_from(r, new_size, 0);
+	if (jm_dbg.checking)
+		jm_track_free("jmheap_realloc", r, ptr, old_size, JM_CHECK_ONLY, 0);
+	if (jm_resize_kind(old_size, new_size) != JM_RESIZE_MOVE) {
+		/* The same block, or a large one resized, as without checks. */
+		p = jm_resize_kind(old_size, new_size) == JM_RESIZE_KEEP
+			    ? ptr : jm_region_realloc(r, ptr, old_size, new_size);
+		if (p == NULL || !jm_dbg.checking)
+			return p;
+		if (p == ptr) {
+			jm_track_free("jmheap_realloc", r, ptr, old_size, JM_RESIZE,
+				      new_size);
+		} else {
+			jm_track_free("jmheap_realloc", r, ptr, old_size,
+				      JM_MARK_FREED, 0);
+			/* The block has moved: its entry must go in. */
+			(void)jm_track_alloc("jmheap_realloc", p, new_size, 1,
+					     JM_ENTRY_HEAP);
+		}
+		return p;
+	}
+	/* Else a new block and a copy, so that the old one is checked and
+	 * filled as freed. */
+	p = jm_debug_alloc_from(r, new_size, 0);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jm_debug_free_to(r, ptr, old_size);
+	return p;
 }
 
 /*
@@ -387,7 +502,7 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 		return NULL;
 	}
 	if (jm_dbg.checking)
-		jm_track_free("jmrealloc", ptr, old_size, JM_CHECK_ONLY, 0);
+		jm_track_free("jmrealloc", NULL, ptr, old_size, JM_CHECK_ONLY, 0);
 	if (usable == jm_usable_size(old_size, page) ||
 	    (!jm_is_small(old_size) && !jm_is_small(new_size))) {
 		/* The same block, or a large one remapped, as without checks. */
@@ -397,13 +512,13 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 			return NULL;
 		if (jm_dbg.checking) {
 			if (p == ptr) {
-				jm_track_free("jmrealloc", ptr, old_size, JM_RESIZE,
-					      new_size);
+				jm_track_free("jmrealloc", NULL, ptr, old_size,
+					      JM_RESIZE, new_size);
 			} else {
-				jm_track_free("jmrealloc", ptr, old_size,
+				jm_track_free("jmrealloc", NULL, ptr, old_size,
 					      JM_MARK_FREED, 0);
 				/* The block has moved: its entry must go in. */
-				(void)jm_track_alloc("jmrealloc", p, new_size, 1);
+				(void)jm_track_alloc("jmrealloc", p, new_size, 1, 0);
 			}
 		}
 		if (jm_dbg.tools)
@@ -417,7 +532,7 @@ void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size)
 	JM_TOOL_OPEN(ptr, keep);
 	memcpy(p, ptr, keep);
 	if (jm_dbg.checking)
-		jm_track_free("jmrealloc", ptr, old_size, JM_MARK_FREED, 0);
-	jm_debug_release(ptr, old_size);
+		jm_track_free("jmrealloc", NULL, ptr, old_size, JM_MARK_FREED, 0);
+	jm_debug_release(NULL, ptr, old_size);
 	return p;
 }

@@ -56,10 +56,18 @@ static inline size_t jm_debug_small_max(void)
 	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
 }
 
-/* The checked versions of the entry points. */
+/* The checked versions of the entry points, and of those of the jmheap
+ * heaps (region.h), which take the same path. */
+struct jm_region;
 void *jm_debug_alloc(size_t size, int zero) JM_HIDDEN;
 void jm_debug_free(void *ptr, size_t size) JM_HIDDEN;
 void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+void *jm_debug_heap_alloc(struct jm_region *r, size_t size, int zero) JM_HIDDEN;
+void jm_debug_heap_free(struct jm_region *r, void *ptr, size_t size) JM_HIDDEN;
+void *jm_debug_heap_realloc(struct jm_region *r, void *ptr, size_t old_size,
+			    size_t new_size) JM_HIDDEN;
+/* A jmheap is made on [mem, mem + len): forget the blocks there. */
+void jm_debug_heap_create(void *mem, size_t len) JM_HIDDEN;
 #else
 /* --disable-checking: there is no checked path; the entry points compare
  * against JM_SMALL_MAX itself, and the calls below are never made. */
@@ -89,6 +97,39 @@ static inline void jm_debug_free(void *ptr, size_t size)
 static inline void *jm_debug_realloc(void *ptr, size_t old_size,
 				     size_t new_size)
 {
+	(void)ptr;
+	(void)old_size;
+	(void)new_size;
+	return NULL;
+}
+
+struct jm_region;
+
+static inline void *jm_debug_heap_alloc(struct jm_region *r, size_t size, int zero)
+{
+	(void)r;
+	(void)size;
+	(void)zero;
+	return NULL;
+}
+
+static inline void jm_debug_heap_free(struct jm_region *r, void *ptr, size_t size)
+{
+	(void)r;
+	(void)ptr;
+	(void)size;
+}
+
+static inline void jm_debug_heap_create(void *mem, size_t len)
+{
+	(void)mem;
+	(void)len;
+}
+
+static inline void *jm_debug_heap_realloc(struct jm_region *r, void *ptr,
+					  size_t old_size, size_t new_size)
+{
+	(void)r;
 	(void)ptr;
 	(void)old_size;
 	(void)new_size;

@@ -1,6 +1,7 @@
 /*
  * jmheap.c - the public entry points of heaps on the caller's memory
- * (jmheap_*): thin, over the region heaps of region.h.  The heap's own
+ * (jmheap_*): thin, over the region heaps of region.h, and through the
+ * checked path (debug.h) when the checking mode is on.  The heap's own
  * bookkeeping (struct jm_region) sits at the start of the caller's
  * memory, aligned to 16 bytes.
  */
@@ -9,8 +10,15 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include "debug.h"
 #include "jmalloc.h"
 #include "region.h"
+
+/* 1 when the call takes the checked path (debug.h), as jmalloc() does. */
+static inline int jm_checked(void)
+{
+	return JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on();
+}
 
 struct jmheap {
 	struct jm_region r;
@@ -33,6 +41,8 @@ struct jmheap *jmheap_create(void *mem, size_t len)
 	h = (struct jmheap *)aligned;
 	if (jm_region_init(&h->r, h, len - (aligned - a)) != 0)
 		return NULL;
+	if (jm_checked())
+		jm_debug_heap_create(mem, len);
 	return h;
 }
 
@@ -42,12 +52,18 @@ void *jmheap_alloc(struct jmheap *h, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (jm_checked())
+		return jm_debug_heap_alloc(&h->r, size, 0);
 	return jm_region_alloc(&h->r, size, 0);
 }
 
 void jmheap_free(struct jmheap *h, void *ptr, size_t size)
 {
-	if (h != NULL)
+	if (h == NULL)
+		return;
+	if (jm_checked())
+		jm_debug_heap_free(&h->r, ptr, size);
+	else
 		jm_region_free(&h->r, ptr, size);
 }
 
@@ -57,6 +73,8 @@ void *jmheap_realloc(struct jmheap *h, void *ptr, size_t old_size, size_t new_si
 		errno = EINVAL;
 		return NULL;
 	}
+	if (jm_checked())
+		return jm_debug_heap_realloc(&h->r, ptr, old_size, new_size);
 	return jm_region_realloc(&h->r, ptr, old_size, new_size);
 }
 
@@ -72,5 +90,7 @@ void *jmheap_calloc(struct jmheap *h, size_t nmemb, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (jm_checked())
+		return jm_debug_heap_alloc(&h->r, n, 1);
 	return jm_region_alloc(&h->r, n, 1);
 }

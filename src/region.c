@@ -42,6 +42,7 @@ int jm_region_init(struct jm_region *r, void *mem, size_t len)
 		return -1;
 	}
 	r->big = NULL;
+	r->base = r->heap.region;
 	r->len = r->heap.region_left;
 	r->big_live = 0;
 	return 0;

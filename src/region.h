@@ -27,6 +27,7 @@ struct jm_big;
 struct jm_region {
 	struct jm_heap heap; /* first: the classes; its region is the memory */
 	struct jm_big *big;  /* freed large blocks, most recent first */
+	char *base;	     /* the memory's start (16-byte aligned) */
 	size_t len;	     /* bytes of the memory */
 	size_t big_live;     /* bytes of large blocks in use */
 };
@@ -45,6 +46,14 @@ int jm_region_init(struct jm_region *r, void *mem, size_t len) JM_HIDDEN;
 /* A block of `size` bytes (any size; 0 gives the smallest class), the
  * first `size` bytes zeroed when `zero`, or NULL with ENOMEM. */
 void *jm_region_alloc(struct jm_region *r, size_t size, int zero) JM_HIDDEN;
+
+/* 1 when [p, p + len) lies in r's memory. */
+static inline int jm_region_holds(const struct jm_region *r, const void *p, size_t len)
+{
+	const char *c = p;
+
+	return c >= r->base && c <= r->base + r->len && len <= (size_t)(r->base + r->len - c);
+}
 
 /* Give back a block; `size` obeys jmfree()'s rule.  NULL, and a size no
  * block can have, are ignored. */

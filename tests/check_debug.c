@@ -347,6 +347,124 @@ START_TEST(test_debug_oom_gives_enomem)
 }
 END_TEST
 
+/* --- The checking mode on jmheap heaps ------------------------------------- */
+
+static _Alignas(16) unsigned char heap_mem[2][256 * 1024];
+
+static struct jmheap *new_heap(int i)
+{
+	struct jmheap *h = jmheap_create(heap_mem[i], sizeof(heap_mem[i]));
+
+	if (h == NULL)
+		_exit(2);
+	return h;
+}
+
+static void heap_wrong_size(char *e, size_t len)
+{
+	struct jmheap *h = new_heap(0);
+	void *p = jmheap_alloc(h, 100);
+
+	say(e, len, "jmheap_free(%p, 50): wrong size: the block has 100 bytes (usable %zu)",
+	    p, jmalloc_good_size(100));
+	jmheap_free(h, p, 50);
+}
+
+static void heap_double_free(char *e, size_t len)
+{
+	struct jmheap *h = new_heap(0);
+	void *p = jmheap_alloc(h, 100);
+
+	jmheap_free(h, p, 100);
+	say(e, len, "jmheap_free(%p, 100): double free: the block of 100 bytes", p);
+	jmheap_free(h, p, 100);
+}
+
+static void heap_block_to_jmfree(char *e, size_t len)
+{
+	struct jmheap *h = new_heap(0);
+	void *p = jmheap_alloc(h, 100);
+
+	say(e, len, "jmfree(%p, 100): the block is of a jmheap: give it back with jmheap_free", p);
+	jmfree(p, 100);
+}
+
+static void jmalloc_block_to_heap(char *e, size_t len)
+{
+	struct jmheap *h = new_heap(0);
+	void *p = jmalloc(100);
+
+	say(e, len, "jmheap_free(%p, 100): the block is not of a jmheap: it came from jmalloc", p);
+	jmheap_free(h, p, 100);
+}
+
+static void block_of_other_heap(char *e, size_t len)
+{
+	struct jmheap *a = new_heap(0), *b = new_heap(1);
+	void *p = jmheap_alloc(a, 100);
+
+	say(e, len, "jmheap_free(%p, 100): the block is of another jmheap than %p",
+	    p, (void *)b);
+	jmheap_free(b, p, 100);
+}
+
+static void heap_write_after_free(char *e, size_t len)
+{
+	struct jmheap *h = new_heap(0);
+	unsigned char *p = jmheap_alloc(h, 100);
+
+	jmheap_free(h, p, 100);
+	p[50] = 1; /* the bug */
+	say(e, len, "jmheap_alloc(110): write after free: byte 50 of the block at %p "
+	    "was changed after that block of 100 bytes was freed", (void *)p);
+	p = jmheap_alloc(h, 110); /* the same class: the same block */
+}
+
+START_TEST(test_debug_heap_misuse_is_caught)
+{
+	static const struct {
+		void (*misuse)(char *, size_t);
+		const char *what;
+	} cases[] = {
+		{ heap_wrong_size, "jmheap wrong size" },
+		{ heap_double_free, "jmheap double free" },
+		{ heap_block_to_jmfree, "jmheap block to jmfree" },
+		{ jmalloc_block_to_heap, "jmalloc block to jmheap_free" },
+		{ block_of_other_heap, "block of another heap" },
+		{ heap_write_after_free, "jmheap write after free" },
+	};
+
+	expect_abort(cases[_i].misuse, cases[_i].what);
+}
+END_TEST
+
+/* Correct use of heaps passes, and memory used before for a heap (whose
+ * blocks were freed, then written over) serves a new heap without a false
+ * report. */
+START_TEST(test_debug_heap_correct_use_passes)
+{
+	struct jmheap *h = new_heap(0);
+	unsigned char *p[64];
+	int round, i;
+
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 64; i++) {
+			p[i] = jmheap_alloc(h, (size_t)(16 + 40 * i));
+			ck_assert_ptr_nonnull(p[i]);
+			memset(p[i], i, (size_t)(16 + 40 * i));
+		}
+		p[0] = jmheap_realloc(h, p[0], 16, 5000);
+		ck_assert_ptr_nonnull(p[0]);
+		p[0] = jmheap_realloc(h, p[0], 5000, 16);
+		ck_assert_ptr_nonnull(p[0]);
+		for (i = 0; i < 64; i++)
+			jmheap_free(h, p[i], (size_t)(16 + 40 * i));
+		memset(heap_mem[0], 0x77, sizeof(heap_mem[0])); /* reused whole */
+		h = new_heap(0);
+	}
+}
+END_TEST
+
 static Suite *debug_suite(void)
 {
 	Suite *s = suite_create("debug");
@@ -371,6 +489,8 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, test_debug_trim_keeps_double_free_check);
 	tcase_add_test(tc, test_debug_trim_keeps_size_check);
 	tcase_add_test(tc, test_debug_trim_then_reuse_passes);
+	tcase_add_loop_test(tc, test_debug_heap_misuse_is_caught, 0, 6);
+	tcase_add_test(tc, test_debug_heap_correct_use_passes);
 	/* Under Valgrind the cap on the address space also holds the tool's
 	 * own memory, which runs out first. */
 	if (!under_valgrind())
