@@ -12,8 +12,11 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
 rm -rf "$dir" && mkdir -p "$dir"
 cd "$dir"
+# The library is built with coverage (fuzzer-no-link) so that libFuzzer
+# sees its branches, not only the target's.
 "$top/configure" -q CC=clang --disable-shared \
-	CFLAGS="-O1 -g -fno-omit-frame-pointer $san" LDFLAGS="$san"
+	CFLAGS="-O1 -g -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link" \
+	LDFLAGS="$san"
 make -j2 libjmalloc.la >/dev/null
 clang -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -I"$dir/include" \
@@ -24,7 +27,7 @@ cp "$top"/fuzz/corpus/* corpus/
 # The new corpus entries go to corpus/; the seeds stay as they are.
 ./fuzz_jmalloc -max_total_time="$seconds" -print_final_stats=1 \
 	-rss_limit_mb=4096 -max_len=4096 corpus 2>&1 | tee fuzz.log |
-	grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|Done)' || true
+	grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|Done)' || true
 # libFuzzer exits non-zero when it finds a crash; tee hid its status.
 if grep -qE '^==[0-9]+==ERROR|deadly signal|^SUMMARY:' fuzz.log; then
 	echo "fuzz_jmalloc found a failure:"
