@@ -1,8 +1,10 @@
 /*
  * fuzz_jmalloc.c - a libFuzzer target: random sequences of jmalloc, jmfree,
  * jmrealloc and jmcalloc over sizes from 0 to several MiB, with every
- * block's contents written and checked, and the checking mode
- * (JMALLOC_CHECK=1) as the oracle for the library's own bookkeeping.
+ * block's contents written and checked (all of a small block, a sample of
+ * a large one: see FULL_MAX), live blocks checked never to overlap, and
+ * the checking mode (JMALLOC_CHECK=1) as the oracle for the library's own
+ * bookkeeping.
  *
  * Each input is read as a program of commands, one byte of opcode and
  * its operands:
@@ -17,6 +19,8 @@
  * Build (see .ci/fuzz.sh):
  *   clang -fsanitize=fuzzer,address,undefined fuzz_jmalloc.c libjmalloc.a
  */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,9 +31,27 @@
 
 enum { SLOTS = 64 };
 
+/*
+ * The bytes of a block that hold its tag (and that jmcalloc must have
+ * zeroed): all of a block of up to FULL_MAX bytes; of a larger one, its
+ * first and last EDGE bytes and the first LINE bytes of every STRIDE in
+ * between.  Writing and comparing every byte of blocks of up to 4 MiB
+ * took most of each run.  The sample still sees what can go wrong with a
+ * large block: a page lost, swapped or left behind by a remap or a move
+ * (every page has a line), a copy or a zeroing cut short (the edges), the
+ * allocator's links or its free fill written over a live block (the head;
+ * the fill covers whole blocks).  Blocks that overlap are found exactly,
+ * whatever the sample, by the check in disjoint().
+ */
+enum { FULL_MAX = 64 << 10, EDGE = 4096, STRIDE = 4096, LINE = 64 };
+
+/* The checking mode's fill of freed blocks: no live block's tag. */
+#define FREE_FILL 0xdf
+
 struct slot {
 	unsigned char *p;
 	size_t size;
+	size_t good; /* jmalloc_good_size(size) */
 	unsigned char tag;
 };
 
@@ -65,30 +87,97 @@ static size_t next_size(struct input *in)
 	}
 }
 
-/* Every byte of a block holds its slot's tag, which differs from the tags
- * of the other live blocks. */
-static void fill(struct slot *s, size_t from)
-{
-	memset(s->p + from, s->tag, s->size - from);
-}
-
-static void verify(const struct slot *s, size_t len)
-{
-	/* All bytes equal the tag iff the first does and each equals the
-	 * next. */
-	if (len > 0 && (s->p[0] != s->tag || memcmp(s->p, s->p + 1, len - 1) != 0)) {
-		fprintf(stderr, "block %p of %zu bytes: its contents changed\n",
-			(void *)s->p, s->size);
-		abort();
-	}
-}
-
 static void need(int ok, const char *what)
 {
 	if (!ok) {
 		fprintf(stderr, "fuzz_jmalloc: %s\n", what);
 		abort();
 	}
+}
+
+enum { FILL, CHECK, ZERO };
+
+/* Do `what` to the bytes [a, b) of block s, clipped to [from, to). */
+static void run(const struct slot *s, size_t a, size_t b, size_t from,
+		size_t to, int what)
+{
+	unsigned char want = what == ZERO ? 0 : s->tag;
+
+	a = a > from ? a : from;
+	b = b < to ? b : to;
+	if (a >= b)
+		return;
+	if (what == FILL) {
+		memset(s->p + a, s->tag, b - a);
+		return;
+	}
+	/* All bytes equal `want` iff the first does and each equals the
+	 * next. */
+	if (s->p[a] != want || memcmp(s->p + a, s->p + a + 1, b - a - 1) != 0) {
+		fprintf(stderr, "fuzz_jmalloc: block %p of %zu bytes: %s in "
+			"bytes %zu to %zu\n", (void *)s->p, s->size,
+			what == ZERO ? "jmcalloc left a byte not zero"
+				     : "its contents changed", a, b - 1);
+		abort();
+	}
+}
+
+/* Do `what` to the sampled bytes in [from, to) of block s, taken as a
+ * block of n bytes (the size it had when its contents were written). */
+static void sample(const struct slot *s, size_t n, size_t from, size_t to,
+		   int what)
+{
+	size_t off;
+
+	if (n <= FULL_MAX) {
+		run(s, 0, n, from, to, what);
+		return;
+	}
+	run(s, 0, EDGE, from, to, what);
+	off = from > STRIDE ? from / STRIDE * STRIDE : STRIDE;
+	for (; off < n - EDGE && off < to; off += STRIDE)
+		run(s, off, off + LINE, from, to, what);
+	run(s, n - EDGE, n, from, to, what);
+}
+
+static void fill(const struct slot *s, size_t from)
+{
+	sample(s, s->size, from, s->size, FILL);
+}
+
+static void verify(const struct slot *s)
+{
+	sample(s, s->size, 0, s->size, CHECK);
+}
+
+/* Every live block owns its usable bytes: no two may share one. */
+static void disjoint(const struct slot *slot, const struct slot *s)
+{
+	uintptr_t a = (uintptr_t)s->p, b = a + s->good;
+	int i;
+
+	for (i = 0; i < SLOTS; i++) {
+		const struct slot *t = &slot[i];
+		uintptr_t c = (uintptr_t)t->p;
+
+		if (t != s && t->p != NULL)
+			need(b <= c || c + t->good <= a, "two live blocks overlap");
+	}
+}
+
+/* The tag after `tag` that no live block has, never 0 (the zeros of a
+ * new block) nor the free fill. */
+static unsigned char next_tag(const struct slot *slot, unsigned char tag)
+{
+	int i, taken;
+
+	do {
+		tag++;
+		taken = tag == 0 || tag == FREE_FILL;
+		for (i = 0; i < SLOTS && !taken; i++)
+			taken = slot[i].p != NULL && slot[i].tag == tag;
+	} while (taken);
+	return tag;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -107,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct slot slot[SLOTS];
 	struct input in = { data, len };
-	unsigned tag = 0;
+	unsigned char tag = 0;
 	int i;
 
 	memset(slot, 0, sizeof(slot));
@@ -125,51 +214,55 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				s->p = jmcalloc(n, size);
 				size *= n;
 				need(s->p != NULL, "jmcalloc failed");
-				/* Zero iff the first byte is and each equals
-				 * the next: one memcmp.  A loop over the bytes,
-				 * each comparison traced by the fuzzer, took
-				 * most of the run time. */
-				need(size == 0 ||
-				     (s->p[0] == 0 &&
-				      memcmp(s->p, s->p + 1, size - 1) == 0),
-				     "jmcalloc block not zero");
+				s->size = size;
+				sample(s, size, 0, size, ZERO);
 			} else {
 				s->p = jmalloc(size);
 				need(s->p != NULL, "jmalloc failed");
 			}
 			need(((uintptr_t)s->p & 15) == 0, "block not 16-byte aligned");
-			need(jmalloc_good_size(size) >= size, "good size too small");
 			s->size = size;
-			s->tag = (unsigned char)++tag;
+			s->good = jmalloc_good_size(size);
+			need(s->good >= size, "good size too small");
+			disjoint(slot, s);
+			tag = next_tag(slot, tag);
+			s->tag = tag;
 			fill(s, 0);
 		} else if (op == 3 && s->p != NULL) {
 			size_t size = next_size(&in);
-			size_t keep = size < s->size ? size : s->size;
+			size_t old = s->size;
+			size_t keep = size < old ? size : old;
 			unsigned char *p;
 
-			verify(s, s->size);
-			p = jmrealloc(s->p, s->size, size);
+			verify(s);
+			p = jmrealloc(s->p, old, size);
 			need(p != NULL, "jmrealloc failed");
+			need(((uintptr_t)p & 15) == 0, "block not 16-byte aligned");
 			s->p = p;
 			s->size = size;
-			verify(s, keep);
-			fill(s, keep);
+			s->good = jmalloc_good_size(size);
+			disjoint(slot, s);
+			/* What came along, as it was written. */
+			sample(s, old, 0, keep, CHECK);
+			/* A large block that shrank has its last EDGE bytes
+			 * where the old one had only lines: write them all
+			 * again. */
+			fill(s, size < old && old > FULL_MAX ? 0 : keep);
 		} else if (op == 4 && s->p != NULL) {
-			size_t good = jmalloc_good_size(s->size);
-			size_t off = next(&in) % (good - s->size + 1);
+			size_t off = next(&in) % (s->good - s->size + 1);
 
-			verify(s, s->size);
+			verify(s);
 			/* The library's own checks stop the program if the
 			 * size is refused. */
 			jmfree(s->p, s->size + off);
 			s->p = NULL;
 		} else if (op == 5 && s->p != NULL) {
-			verify(s, s->size);
+			verify(s);
 		}
 	}
 	for (i = 0; i < SLOTS; i++) {
 		if (slot[i].p != NULL) {
-			verify(&slot[i], slot[i].size);
+			verify(&slot[i]);
 			jmfree(slot[i].p, slot[i].size);
 		}
 	}
