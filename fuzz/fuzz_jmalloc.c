@@ -34,16 +34,25 @@ enum { SLOTS = 64 };
 /*
  * The bytes of a block that hold its tag (and that jmcalloc must have
  * zeroed): all of a block of up to FULL_MAX bytes; of a larger one, its
- * first and last EDGE bytes and the first LINE bytes of every STRIDE in
- * between.  Writing and comparing every byte of blocks of up to 4 MiB
- * took most of each run.  The sample still sees what can go wrong with a
- * large block: a page lost, swapped or left behind by a remap or a move
- * (every page has a line), a copy or a zeroing cut short (the edges), the
- * allocator's links or its free fill written over a live block (the head;
- * the fill covers whole blocks).  Blocks that overlap are found exactly,
- * whatever the sample, by the check in disjoint().
+ * first and last EDGE bytes and, in between, a LINE of bytes every STRIDE
+ * (the allocator's unit of spans), at a page that moves from block to
+ * block with its tag.  Writing and comparing every byte of blocks of up
+ * to 4 MiB took most of each run, and so did a line in every page: each
+ * line costs a cache and TLB miss, and a page fault on fresh memory.
+ * The sample still sees what can go wrong with a large block: the
+ * allocator's links or its free fill written over a live block (the
+ * head; the fill covers whole blocks), a copy or a zeroing cut short
+ * (the edges), a span or a run of pages lost, or left behind by a remap
+ * or a move (the lines, and across blocks every page).  Blocks that
+ * overlap are found exactly, whatever the sample, by disjoint().
  */
-enum { FULL_MAX = 64 << 10, EDGE = 4096, STRIDE = 4096, LINE = 64 };
+enum {
+	FULL_MAX = 64 << 10,
+	EDGE = 4096,
+	PAGE = 4096,
+	STRIDE = 64 << 10,
+	LINE = 64
+};
 
 /* The checking mode's fill of freed blocks: no live block's tag. */
 #define FREE_FILL 0xdf
@@ -95,9 +104,22 @@ static void need(int ok, const char *what)
 	}
 }
 
+/*
+ * The helpers below only write and compare the target's own bytes and
+ * bookkeeping: built without the fuzzer's coverage and comparison hooks,
+ * which cost more than the work itself (a hook per compared word) and
+ * tell nothing about the library.
+ */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
 enum { FILL, CHECK, ZERO };
 
 /* Do `what` to the bytes [a, b) of block s, clipped to [from, to). */
+NO_COVERAGE
 static void run(const struct slot *s, size_t a, size_t b, size_t from,
 		size_t to, int what)
 {
@@ -122,21 +144,50 @@ static void run(const struct slot *s, size_t a, size_t b, size_t from,
 	}
 }
 
+/* Do `what` to the LINE bytes at off, a word at a time: a call of
+ * memset or memcmp for each line cost more than the line. */
+NO_COVERAGE
+static void line(const struct slot *s, size_t off, int what)
+{
+	uint64_t want = (what == ZERO ? 0 : s->tag) * (uint64_t)0x0101010101010101;
+	uint64_t diff = 0, w;
+	size_t i;
+
+	for (i = off; i < off + LINE; i += sizeof(w)) {
+		if (what == FILL) {
+			memcpy(s->p + i, &want, sizeof(w));
+		} else {
+			memcpy(&w, s->p + i, sizeof(w));
+			diff |= w ^ want;
+		}
+	}
+	if (diff != 0)
+		run(s, off, off + LINE, off, off + LINE, what); /* reports */
+}
+
 /* Do `what` to the sampled bytes in [from, to) of block s, taken as a
  * block of n bytes (the size it had when its contents were written). */
+NO_COVERAGE
 static void sample(const struct slot *s, size_t n, size_t from, size_t to,
 		   int what)
 {
-	size_t off;
+	size_t off, end;
 
 	if (n <= FULL_MAX) {
 		run(s, 0, n, from, to, what);
 		return;
 	}
 	run(s, 0, EDGE, from, to, what);
-	off = from > STRIDE ? from / STRIDE * STRIDE : STRIDE;
-	for (; off < n - EDGE && off < to; off += STRIDE)
-		run(s, off, off + LINE, from, to, what);
+	/* The lines below the last EDGE bytes, at the block's page in each
+	 * STRIDE; only the first and the last may stick out of [from, to). */
+	end = n - EDGE < to ? n - EDGE : to;
+	for (off = from / STRIDE * STRIDE + s->tag % (STRIDE / PAGE) * PAGE;
+	     off < end; off += STRIDE) {
+		if (off >= from && off + LINE <= to)
+			line(s, off, what);
+		else
+			run(s, off, off + LINE, from, to, what);
+	}
 	run(s, n - EDGE, n, from, to, what);
 }
 
@@ -151,6 +202,7 @@ static void verify(const struct slot *s)
 }
 
 /* Every live block owns its usable bytes: no two may share one. */
+NO_COVERAGE
 static void disjoint(const struct slot *slot, const struct slot *s)
 {
 	uintptr_t a = (uintptr_t)s->p, b = a + s->good;
@@ -167,6 +219,7 @@ static void disjoint(const struct slot *slot, const struct slot *s)
 
 /* The tag after `tag` that no live block has, never 0 (the zeros of a
  * new block) nor the free fill. */
+NO_COVERAGE
 static unsigned char next_tag(const struct slot *slot, unsigned char tag)
 {
 	int i, taken;
@@ -214,8 +267,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				s->p = jmcalloc(n, size);
 				size *= n;
 				need(s->p != NULL, "jmcalloc failed");
-				s->size = size;
-				sample(s, size, 0, size, ZERO);
 			} else {
 				s->p = jmalloc(size);
 				need(s->p != NULL, "jmalloc failed");
@@ -227,6 +278,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			disjoint(slot, s);
 			tag = next_tag(slot, tag);
 			s->tag = tag;
+			if (op == 2)
+				sample(s, size, 0, size, ZERO);
 			fill(s, 0);
 		} else if (op == 3 && s->p != NULL) {
 			size_t size = next_size(&in);
