@@ -1,6 +1,6 @@
 /*
  * fuzz_jmalloc.c - a libFuzzer target: random sequences of jmalloc, jmfree,
- * jmrealloc and jmcalloc over sizes from 0 to several MiB, with every
+ * jmrealloc and jmcalloc over sizes from 0 to 2 MiB, with every
  * block's contents written and checked (all of a small block, a sample of
  * a large one: see FULL_MAX), live blocks checked never to overlap, and
  * the checking mode (JMALLOC_CHECK=1) as the oracle for the library's own
@@ -14,7 +14,7 @@
  *   op % 6 == 4     jmfree    slot, size offset (a size from the request
  *                             up to jmalloc_good_size of it)
  *   op % 6 == 5     check     slot
- * A size is two bytes: a range selector and a value (up to 4 MiB).
+ * A size is two bytes: a range selector and a value (up to 2 MiB).
  *
  * Build (see .ci/fuzz.sh):
  *   clang -fsanitize=fuzzer,address,undefined fuzz_jmalloc.c libjmalloc.a
@@ -36,8 +36,8 @@ enum { SLOTS = 64 };
  * zeroed): all of a block of up to FULL_MAX bytes; of a larger one, its
  * first and last EDGE bytes and, in between, a LINE of bytes every STRIDE
  * (the allocator's unit of spans), at a page that moves from block to
- * block with its tag.  Writing and comparing every byte of blocks of up
- * to 4 MiB took most of each run, and so did a line in every page: each
+ * block with its tag.  Writing and comparing every byte of blocks of
+ * several MiB took most of each run, and so did a line in every page: each
  * line costs a cache and TLB miss, and a page fault on fresh memory.
  * The sample still sees what can go wrong with a large block: the
  * allocator's links or its free fill written over a live block (the
@@ -77,7 +77,18 @@ static unsigned next(struct input *in)
 	return *in->data++;
 }
 
-/* Mostly small, sometimes up to 4 MiB: one byte picks the range. */
+/*
+ * Mostly small, sometimes up to 2 MiB: one byte picks the range.  Every
+ * byte of a block above 64 KiB costs, in the checking mode (the free fill
+ * and its check, the zeroing, the copies) and under AddressSanitizer (its
+ * shadow), so it goes where it tells more:
+ *  - from 4 KiB to 1 MiB, the sizes spread evenly over the doublings, as
+ *    the size classes do (a uniform value put half of them in the last
+ *    doubling, above 512 KiB);
+ *  - above 1 MiB, where every size takes the same path (whole pages of a
+ *    mapping of its own), they stop at 2 MiB: up to 4 MiB, each block
+ *    only took longer.
+ */
 static size_t next_size(struct input *in)
 {
 	unsigned r = next(in), v = next(in);
@@ -90,9 +101,10 @@ static size_t next_size(struct input *in)
 	case 8: case 9: case 10: case 11: case 12:
 		return (size_t)v * 257 + r; /* to 64 KiB */
 	case 13: case 14:
-		return ((size_t)v << 12) + r; /* to 1 MiB */
+		/* 4 KiB << (v / 32), and 32 steps in each doubling. */
+		return (((size_t)32 + v % 32) << (7 + v / 32)) + r; /* to 1 MiB */
 	default:
-		return ((size_t)1 << 20) + ((size_t)v << 12) * 3 + r; /* to 4 MiB */
+		return ((size_t)1 << 20) + ((size_t)v << 12) + r; /* to 2 MiB */
 	}
 }
 
