@@ -18,7 +18,8 @@
  *                             empty slot, the figures of jmalloc_stats
  * A size is two bytes: a range selector and a value (up to 2 MiB).
  *
- * Build (see .ci/fuzz.sh):
+ * Build (see .ci/fuzz.sh): the library with -fsanitize=fuzzer-no-link and
+ * the sanitizers, so that libFuzzer sees its branches, then
  *   clang -fsanitize=fuzzer,address,undefined fuzz_jmalloc.c libjmalloc.a
  */
 #define _POSIX_C_SOURCE 200809L /* setenv, sysconf */
@@ -39,9 +40,10 @@ enum { SLOTS = 64 };
  * zeroed): all of a block of up to FULL_MAX bytes; of a larger one, its
  * first and last EDGE bytes and, in between, a LINE of bytes every STRIDE
  * (the allocator's unit of spans), at a page that moves from block to
- * block with its tag.  Writing and comparing every byte of blocks of
- * several MiB took most of each run, and so did a line in every page: each
- * line costs a cache and TLB miss, and a page fault on fresh memory.
+ * block with its tag.  Writing and comparing every byte of a block of
+ * several MiB would take most of each run, and so would a line in every
+ * page: each line costs a cache and TLB miss, and a page fault on fresh
+ * memory.
  * The sample still sees what can go wrong with a large block: the
  * allocator's links or its free fill written over a live block (the
  * head; the fill covers whole blocks), a copy or a zeroing cut short
@@ -86,11 +88,11 @@ static unsigned next(struct input *in)
  * and its check, the zeroing, the copies) and under AddressSanitizer (its
  * shadow), so it goes where it tells more:
  *  - from 4 KiB to 1 MiB, the sizes spread evenly over the doublings, as
- *    the size classes do (a uniform value put half of them in the last
- *    doubling, above 512 KiB);
+ *    the size classes do (a uniform value would put half of them in the
+ *    last doubling, above 512 KiB);
  *  - above 1 MiB, where every size takes the same path (whole pages of a
- *    mapping of its own), they stop at 2 MiB: up to 4 MiB, each block
- *    only took longer.
+ *    mapping of its own), they stop at 2 MiB: larger blocks would only
+ *    take longer.
  */
 static size_t next_size(struct input *in)
 {
@@ -160,7 +162,7 @@ static void run(const struct slot *s, size_t a, size_t b, size_t from,
 }
 
 /* Do `what` to the LINE bytes at off, a word at a time: a call of
- * memset or memcmp for each line cost more than the line. */
+ * memset or memcmp for each line would cost more than the line. */
 NO_COVERAGE
 static void line(const struct slot *s, size_t off, int what)
 {
@@ -261,9 +263,9 @@ static void placed(const struct slot *slot, struct slot *s)
 /*
  * The figures of jmalloc_stats that the live blocks fix: the large blocks
  * in use are the slots' (in whole pages), and what went back to the
- * system only grows.  (No jmalloc_trim: in a minute's run it added two
- * branches and cost half of the executions, each trim followed by the
- * page faults that map again what it gave back.)
+ * system only grows.  The target never calls jmalloc_trim: each trim is
+ * followed by the page faults that map again what it gave back, which
+ * halves the executions for two more branches.
  */
 NO_COVERAGE
 static void figures(const struct slot *slot)
@@ -360,9 +362,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			placed(slot, s);
 			/* What came along, as it was written. */
 			sample(s, old, 0, keep, CHECK);
-			/* A large block that shrank has its last EDGE bytes
-			 * where the old one had only lines: write them all
-			 * again. */
+			/* A sampled block that shrank has its last EDGE
+			 * bytes (or, now whole, all of its bytes) where the
+			 * old one had only lines: write it all again. */
 			fill(s, size < old && old > FULL_MAX ? 0 : keep);
 		} else if (op == 4 && s->p != NULL) {
 			size_t off = next(&in) % (s->good - s->size + 1);
