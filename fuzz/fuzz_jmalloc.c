@@ -122,7 +122,7 @@ static void need(int ok, const char *what)
 }
 
 /*
- * The helpers below only write and compare the target's own bytes and
+ * The functions below only write and compare the target's own bytes and
  * bookkeeping: built without the fuzzer's coverage and comparison hooks,
  * which cost more than the work itself (a hook per compared word) and
  * tell nothing about the library.
