@@ -1,6 +1,7 @@
 #!/bin/bash
-# .ci/fuzz.sh - build the libFuzzer target with AddressSanitizer and
-# UndefinedBehaviorSanitizer and run it for a bounded time (FUZZ_SECONDS,
+# .ci/fuzz.sh - build the library and the libFuzzer target with
+# AddressSanitizer and UndefinedBehaviorSanitizer (the library with the
+# fuzzer's coverage too) and run it for a bounded time (FUZZ_SECONDS,
 # default 60) from the seed corpus in fuzz/corpus.
 set -euo pipefail
 
@@ -12,11 +13,14 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
 rm -rf "$dir" && mkdir -p "$dir"
 cd "$dir"
+# The library is built with coverage (fuzzer-no-link) so that libFuzzer
+# sees its branches, not only the target's.
 "$top/configure" -q CC=clang --disable-shared \
-	CFLAGS="-O1 -g -fno-omit-frame-pointer $san" LDFLAGS="$san"
+	CFLAGS="-O1 -g -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link" \
+	LDFLAGS="$san"
 make -j2 libjmalloc.la >/dev/null
-clang -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -I"$dir/include" \
+clang -O1 -g -fno-omit-frame-pointer -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I"$dir/include" \
 	"$top/fuzz/fuzz_jmalloc.c" .libs/libjmalloc.a -lpthread -o fuzz_jmalloc
 
 mkdir -p corpus
@@ -24,11 +28,13 @@ cp "$top"/fuzz/corpus/* corpus/
 # The new corpus entries go to corpus/; the seeds stay as they are.
 ./fuzz_jmalloc -max_total_time="$seconds" -print_final_stats=1 \
 	-rss_limit_mb=4096 -max_len=4096 corpus 2>&1 | tee fuzz.log |
-	grep -E '^(#[0-9]+ +(INITED|DONE)|stat::|Done)' || true
+	grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::|Done)' || true
 # libFuzzer exits non-zero when it finds a crash; tee hid its status.
-if grep -qE '^==[0-9]+==ERROR|deadly signal|^SUMMARY:' fuzz.log; then
+# The sanitizers write "==PID==ERROR", libFuzzer "==PID== ERROR" (out of
+# memory, timeout, a signal).
+if grep -qE '^==[0-9]+== ?ERROR|deadly signal|^SUMMARY:' fuzz.log ||
+	! grep -q '^Done [0-9]* runs' fuzz.log; then
 	echo "fuzz_jmalloc found a failure:"
 	tail -40 fuzz.log
 	exit 1
 fi
-grep -q '^Done [0-9]* runs' fuzz.log

@@ -1,8 +1,11 @@
 /*
  * fuzz_jmalloc.c - a libFuzzer target: random sequences of jmalloc, jmfree,
- * jmrealloc and jmcalloc over sizes from 0 to several MiB, with every
- * block's contents written and checked, and the checking mode
- * (JMALLOC_CHECK=1) as the oracle for the library's own bookkeeping.
+ * jmrealloc and jmcalloc over sizes from 0 to 2 MiB, with every
+ * block's contents written and checked (all of a small block, a sample of
+ * a large one: see FULL_MAX), live blocks checked never to overlap and to
+ * be aligned as documented, the figures of jmalloc_stats checked against
+ * the live blocks, and the checking mode (JMALLOC_CHECK=1) as the oracle
+ * for the library's own bookkeeping.
  *
  * Each input is read as a program of commands, one byte of opcode and
  * its operands:
@@ -11,25 +14,58 @@
  *   op % 6 == 3     jmrealloc slot, size
  *   op % 6 == 4     jmfree    slot, size offset (a size from the request
  *                             up to jmalloc_good_size of it)
- *   op % 6 == 5     check     slot
- * A size is two bytes: a range selector and a value (up to 4 MiB).
+ *   op % 6 == 5     check     slot: the contents of its block; for an
+ *                             empty slot, the figures of jmalloc_stats
+ * A size is two bytes: a range selector and a value (up to 2 MiB).
  *
- * Build (see .ci/fuzz.sh):
+ * Build (see .ci/fuzz.sh): the library with -fsanitize=fuzzer-no-link and
+ * the sanitizers, so that libFuzzer sees its branches, then
  *   clang -fsanitize=fuzzer,address,undefined fuzz_jmalloc.c libjmalloc.a
  */
+#define _POSIX_C_SOURCE 200809L /* setenv, sysconf */
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jmalloc.h"
 
 enum { SLOTS = 64 };
 
+/*
+ * The bytes of a block that hold its tag (and that jmcalloc must have
+ * zeroed): all of a block of up to FULL_MAX bytes; of a larger one, its
+ * first and last EDGE bytes and, in between, a LINE of bytes every STRIDE
+ * (the allocator's unit of spans), at a page that moves from block to
+ * block with its tag.  Writing and comparing every byte of a block of
+ * several MiB would take most of each run, and so would a line in every
+ * page: each line costs a cache and TLB miss, and a page fault on fresh
+ * memory.
+ * The sample still sees what can go wrong with a large block: the
+ * allocator's links or its free fill written over a live block (the
+ * head; the fill covers whole blocks), a copy or a zeroing cut short
+ * (the edges), a span or a run of pages lost, or left behind by a remap
+ * or a move (the lines, and across blocks every page).  Blocks that
+ * overlap are found exactly, whatever the sample, by disjoint().
+ */
+enum {
+	FULL_MAX = 64 << 10,
+	EDGE = 4096,
+	PAGE = 4096,
+	STRIDE = 64 << 10,
+	LINE = 64
+};
+
+/* The checking mode's fill of freed blocks: no live block's tag. */
+#define FREE_FILL 0xdf
+
 struct slot {
 	unsigned char *p;
 	size_t size;
+	size_t good; /* jmalloc_good_size(size) */
 	unsigned char tag;
 };
 
@@ -46,7 +82,18 @@ static unsigned next(struct input *in)
 	return *in->data++;
 }
 
-/* Mostly small, sometimes up to 4 MiB: one byte picks the range. */
+/*
+ * Mostly small, sometimes up to 2 MiB: one byte picks the range.  Every
+ * byte of a block above 64 KiB costs, in the checking mode (the free fill
+ * and its check, the zeroing, the copies) and under AddressSanitizer (its
+ * shadow), so it goes where it tells more:
+ *  - from 4 KiB to 1 MiB, the sizes spread evenly over the doublings, as
+ *    the size classes do (a uniform value would put half of them in the
+ *    last doubling, above 512 KiB);
+ *  - above 1 MiB, where every size takes the same path (whole pages of a
+ *    mapping of its own), they stop at 2 MiB: larger blocks would only
+ *    take longer.
+ */
 static size_t next_size(struct input *in)
 {
 	unsigned r = next(in), v = next(in);
@@ -59,27 +106,10 @@ static size_t next_size(struct input *in)
 	case 8: case 9: case 10: case 11: case 12:
 		return (size_t)v * 257 + r; /* to 64 KiB */
 	case 13: case 14:
-		return ((size_t)v << 12) + r; /* to 1 MiB */
+		/* 4 KiB << (v / 32), and 32 steps in each doubling. */
+		return (((size_t)32 + v % 32) << (7 + v / 32)) + r; /* to 1 MiB */
 	default:
-		return ((size_t)1 << 20) + ((size_t)v << 12) * 3 + r; /* to 4 MiB */
-	}
-}
-
-/* Every byte of a block holds its slot's tag, which differs from the tags
- * of the other live blocks. */
-static void fill(struct slot *s, size_t from)
-{
-	memset(s->p + from, s->tag, s->size - from);
-}
-
-static void verify(const struct slot *s, size_t len)
-{
-	/* All bytes equal the tag iff the first does and each equals the
-	 * next. */
-	if (len > 0 && (s->p[0] != s->tag || memcmp(s->p, s->p + 1, len - 1) != 0)) {
-		fprintf(stderr, "block %p of %zu bytes: its contents changed\n",
-			(void *)s->p, s->size);
-		abort();
+		return ((size_t)1 << 20) + ((size_t)v << 12) + r; /* to 2 MiB */
 	}
 }
 
@@ -89,6 +119,188 @@ static void need(int ok, const char *what)
 		fprintf(stderr, "fuzz_jmalloc: %s\n", what);
 		abort();
 	}
+}
+
+/*
+ * The functions below only write and compare the target's own bytes and
+ * bookkeeping: built without the fuzzer's coverage and comparison hooks,
+ * which cost more than the work itself (a hook per compared word) and
+ * tell nothing about the library.
+ */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
+enum { FILL, CHECK, ZERO };
+
+/* Do `what` to the bytes [a, b) of block s, clipped to [from, to). */
+NO_COVERAGE
+static void run(const struct slot *s, size_t a, size_t b, size_t from,
+		size_t to, int what)
+{
+	unsigned char want = what == ZERO ? 0 : s->tag;
+
+	a = a > from ? a : from;
+	b = b < to ? b : to;
+	if (a >= b)
+		return;
+	if (what == FILL) {
+		memset(s->p + a, s->tag, b - a);
+		return;
+	}
+	/* All bytes equal `want` iff the first does and each equals the
+	 * next. */
+	if (s->p[a] != want || memcmp(s->p + a, s->p + a + 1, b - a - 1) != 0) {
+		fprintf(stderr, "fuzz_jmalloc: block %p of %zu bytes: %s in "
+			"bytes %zu to %zu\n", (void *)s->p, s->size,
+			what == ZERO ? "jmcalloc left a byte not zero"
+				     : "its contents changed", a, b - 1);
+		abort();
+	}
+}
+
+/* Do `what` to the LINE bytes at off, a word at a time: a call of
+ * memset or memcmp for each line would cost more than the line. */
+NO_COVERAGE
+static void line(const struct slot *s, size_t off, int what)
+{
+	uint64_t want = (what == ZERO ? 0 : s->tag) * (uint64_t)0x0101010101010101;
+	uint64_t diff = 0, w;
+	size_t i;
+
+	for (i = off; i < off + LINE; i += sizeof(w)) {
+		if (what == FILL) {
+			memcpy(s->p + i, &want, sizeof(w));
+		} else {
+			memcpy(&w, s->p + i, sizeof(w));
+			diff |= w ^ want;
+		}
+	}
+	if (diff != 0)
+		run(s, off, off + LINE, off, off + LINE, what); /* reports */
+}
+
+/* Do `what` to the sampled bytes in [from, to) of block s, taken as a
+ * block of n bytes (the size it had when its contents were written). */
+NO_COVERAGE
+static void sample(const struct slot *s, size_t n, size_t from, size_t to,
+		   int what)
+{
+	size_t off, end;
+
+	if (n <= FULL_MAX) {
+		run(s, 0, n, from, to, what);
+		return;
+	}
+	run(s, 0, EDGE, from, to, what);
+	/* The lines below the last EDGE bytes, at the block's page in each
+	 * STRIDE; only the first and the last may stick out of [from, to). */
+	end = n - EDGE < to ? n - EDGE : to;
+	for (off = from / STRIDE * STRIDE + s->tag % (STRIDE / PAGE) * PAGE;
+	     off < end; off += STRIDE) {
+		if (off >= from && off + LINE <= to)
+			line(s, off, what);
+		else
+			run(s, off, off + LINE, from, to, what);
+	}
+	run(s, n - EDGE, n, from, to, what);
+}
+
+static void fill(const struct slot *s, size_t from)
+{
+	sample(s, s->size, from, s->size, FILL);
+}
+
+static void verify(const struct slot *s)
+{
+	sample(s, s->size, 0, s->size, CHECK);
+}
+
+/* Every live block owns its usable bytes: no two may share one. */
+NO_COVERAGE
+static void disjoint(const struct slot *slot, const struct slot *s)
+{
+	uintptr_t a = (uintptr_t)s->p, b = a + s->good;
+	int i;
+
+	for (i = 0; i < SLOTS; i++) {
+		const struct slot *t = &slot[i];
+		uintptr_t c = (uintptr_t)t->p;
+
+		if (t != s && t->p != NULL)
+			need(b <= c || c + t->good <= a, "two live blocks overlap");
+	}
+}
+
+/* Sizes above it are large blocks: whole pages of a mapping of their own. */
+#define LARGE_MIN ((size_t)1 << 20)
+
+/*
+ * Block s was just handed out: its usable size holds it, it is aligned as
+ * jmalloc.h and jmalloc(3) say (a large block to the page; a smaller one
+ * to 16 bytes and to the largest power of two up to 64 KiB that divides
+ * its usable size), and it shares no byte with another live block.
+ */
+NO_COVERAGE
+static void placed(const struct slot *slot, struct slot *s)
+{
+	size_t align;
+
+	s->good = jmalloc_good_size(s->size);
+	need(s->good >= s->size, "good size too small");
+	if (s->size > LARGE_MIN) {
+		align = (size_t)sysconf(_SC_PAGESIZE);
+	} else {
+		align = s->good & -s->good;
+		align = align < 16 ? 16 : align > (64 << 10) ? 64 << 10 : align;
+	}
+	need(((uintptr_t)s->p & (align - 1)) == 0, "block not aligned");
+	disjoint(slot, s);
+}
+
+/*
+ * The figures of jmalloc_stats that the live blocks fix: the large blocks
+ * in use are the slots' (in whole pages), and what went back to the
+ * system only grows.  The target never calls jmalloc_trim: each trim is
+ * followed by the page faults that map again what it gave back, which
+ * halves the executions for two more branches.
+ */
+NO_COVERAGE
+static void figures(const struct slot *slot)
+{
+	static size_t returned; /* the last figure, across inputs */
+	struct jmalloc_stats st;
+	size_t live = 0;
+	int i;
+
+	need(jmalloc_stats(&st, sizeof(st)) == 0, "jmalloc_stats failed");
+	for (i = 0; i < SLOTS; i++)
+		if (slot[i].p != NULL && slot[i].size > LARGE_MIN)
+			live += slot[i].good;
+	need(st.large_live == live, "jmalloc_stats: large_live is not the "
+	     "large blocks in use");
+	need(st.mapped >= st.large_live + st.large_cached,
+	     "jmalloc_stats: mapped is less than the large blocks");
+	need(st.returned >= returned, "jmalloc_stats: returned went down");
+	returned = st.returned;
+}
+
+/* The tag after `tag` that no live block has, never 0 (the zeros of a
+ * new block) nor the free fill. */
+NO_COVERAGE
+static unsigned char next_tag(const struct slot *slot, unsigned char tag)
+{
+	int i, taken;
+
+	do {
+		tag++;
+		taken = tag == 0 || tag == FREE_FILL;
+		for (i = 0; i < SLOTS && !taken; i++)
+			taken = slot[i].p != NULL && slot[i].tag == tag;
+	} while (taken);
+	return tag;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -107,7 +319,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct slot slot[SLOTS];
 	struct input in = { data, len };
-	unsigned tag = 0;
+	unsigned char tag = 0;
 	int i;
 
 	memset(slot, 0, sizeof(slot));
@@ -125,45 +337,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				s->p = jmcalloc(n, size);
 				size *= n;
 				need(s->p != NULL, "jmcalloc failed");
-				for (size_t j = 0; j < size; j++)
-					need(s->p[j] == 0, "jmcalloc block not zero");
 			} else {
 				s->p = jmalloc(size);
 				need(s->p != NULL, "jmalloc failed");
 			}
-			need(((uintptr_t)s->p & 15) == 0, "block not 16-byte aligned");
-			need(jmalloc_good_size(size) >= size, "good size too small");
 			s->size = size;
-			s->tag = (unsigned char)++tag;
+			placed(slot, s);
+			tag = next_tag(slot, tag);
+			s->tag = tag;
+			if (op == 2)
+				sample(s, size, 0, size, ZERO);
 			fill(s, 0);
 		} else if (op == 3 && s->p != NULL) {
 			size_t size = next_size(&in);
-			size_t keep = size < s->size ? size : s->size;
+			size_t old = s->size;
+			size_t keep = size < old ? size : old;
 			unsigned char *p;
 
-			verify(s, s->size);
-			p = jmrealloc(s->p, s->size, size);
+			verify(s);
+			p = jmrealloc(s->p, old, size);
 			need(p != NULL, "jmrealloc failed");
 			s->p = p;
 			s->size = size;
-			verify(s, keep);
-			fill(s, keep);
+			placed(slot, s);
+			/* What came along, as it was written. */
+			sample(s, old, 0, keep, CHECK);
+			/* A sampled block that shrank has its last EDGE
+			 * bytes (or, now whole, all of its bytes) where the
+			 * old one had only lines: write it all again. */
+			fill(s, size < old && old > FULL_MAX ? 0 : keep);
 		} else if (op == 4 && s->p != NULL) {
-			size_t good = jmalloc_good_size(s->size);
-			size_t off = next(&in) % (good - s->size + 1);
+			size_t off = next(&in) % (s->good - s->size + 1);
 
-			verify(s, s->size);
+			verify(s);
 			/* The library's own checks stop the program if the
 			 * size is refused. */
 			jmfree(s->p, s->size + off);
 			s->p = NULL;
 		} else if (op == 5 && s->p != NULL) {
-			verify(s, s->size);
+			verify(s);
+		} else if (op == 5) {
+			figures(slot);
 		}
 	}
 	for (i = 0; i < SLOTS; i++) {
 		if (slot[i].p != NULL) {
-			verify(&slot[i], slot[i].size);
+			verify(&slot[i]);
 			jmfree(slot[i].p, slot[i].size);
 		}
 	}
