@@ -2,7 +2,8 @@
 # .ci/fuzz.sh - build the library and the libFuzzer target with
 # AddressSanitizer and UndefinedBehaviorSanitizer (the library with the
 # fuzzer's coverage too) and run it for a bounded time (FUZZ_SECONDS,
-# default 60) from the seed corpus in fuzz/corpus.
+# default 60) from the seed corpus in fuzz/corpus.  FUZZ_CONFIGURE_FLAGS
+# are more options for configure (for example --enable-hardening).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -15,7 +16,8 @@ rm -rf "$dir" && mkdir -p "$dir"
 cd "$dir"
 # The library is built with coverage (fuzzer-no-link) so that libFuzzer
 # sees its branches, not only the target's.
-"$top/configure" -q CC=clang --disable-shared \
+# shellcheck disable=SC2086 # FUZZ_CONFIGURE_FLAGS may hold several
+"$top/configure" -q CC=clang --disable-shared ${FUZZ_CONFIGURE_FLAGS:-} \
 	CFLAGS="-O1 -g -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link" \
 	LDFLAGS="$san"
 make -j2 libjmalloc.la >/dev/null
