@@ -19,7 +19,8 @@ const uint8_t jm_bitlen_table[256] = {
 
 /* The doublings below JM_MIN_SHIFT hold no class; their entries are
  * never read. */
-#define JM_DBL(b) { JM_FIRST(b), JM_LG(b), (1u << JM_LG(b)) - 1u }
+#define JM_DBL(b) \
+	{ (uint8_t)JM_FIRST(b), (uint8_t)JM_LG(b), (uint8_t)((1u << JM_LG(b)) - 1u) }
 #define JM_DBL4(b) JM_DBL(b), JM_DBL(b + 1), JM_DBL(b + 2), JM_DBL(b + 3)
 
 JM_STATIC_ASSERT(JM_MAX_SHIFT == 20, "the table below has 20 entries");

@@ -225,7 +225,7 @@ START_TEST(test_heap_check_detects_corruption)
 	ck_assert(jm_heap_check(&h, 10));
 	jm_heap_link(a, b); /* a cycle: b -> a -> b */
 	ck_assert(!jm_heap_check(&h, 10));
-	jm_heap_link(a, (struct jm_block *)((char *)b + 3)); /* misaligned */
+	jm_heap_link(a, (struct jm_block *)(void *)((char *)b + 3)); /* misaligned */
 	ck_assert(!jm_heap_check(&h, 10));
 	jm_heap_link(a, NULL);
 	ck_assert(jm_heap_check(&h, 10));
