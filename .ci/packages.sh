@@ -315,13 +315,7 @@ expect_files "$(basename "$dev_rpm")" "$rpmtop/dev.files" <<EOF
 $includedir/jmalloc.h
 $libdir/libjmalloc.so
 $libdir/pkgconfig/jmalloc.pc
-$mandir/man3/jmalloc.3.gz
-$mandir/man3/jmalloc_good_size.3.gz
-$mandir/man3/jmalloc_stats.3.gz
-$mandir/man3/jmalloc_trim.3.gz
-$mandir/man3/jmcalloc.3.gz
-$mandir/man3/jmfree.3.gz
-$mandir/man3/jmrealloc.3.gz
+$(printf '%s\n' "$man_pages" | sed "s|^/usr/share/man|$mandir|")
 EOF
 rpm -qp --requires "$dev_rpm" | grep -E "^jmalloc(\\(.*\\))? = $version-1\$" >/dev/null ||
 	die "jmalloc-devel does not require jmalloc = $version-1: $(rpm -qp --requires "$dev_rpm")"
