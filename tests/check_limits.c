@@ -48,21 +48,44 @@ START_TEST(test_limits_sizes_near_size_max)
 }
 END_TEST
 
-/* Around PTRDIFF_MAX, the largest size any block may have. */
+/*
+ * Around PTRDIFF_MAX, the largest size any block may have: a size that
+ * rounds up to whole pages past it gets ENOMEM and a good size of 0; one
+ * that does not gets its good size, and ENOMEM or, where the address space
+ * can hold half of what pointers reach (32-bit), a block.
+ */
 START_TEST(test_limits_sizes_near_ptrdiff_max)
 {
 	size_t page = page_size();
 	size_t top = (size_t)PTRDIFF_MAX;
+	size_t largest = top / page * page;
 	size_t s;
 
 	for (s = top - 2 * page; s != top + 2 * page; s++) {
+		size_t good = jmalloc_good_size(s);
+		unsigned char *p;
+
 		errno = 0;
-		/* Too big to map anywhere, or too big to round: ENOMEM. */
-		assert_enomem(jmalloc(s), "jmalloc", s);
-		if (s > top - page + 1 ? jmalloc_good_size(s) != 0
-				       : jmalloc_good_size(s) < s)
-			ck_abort_msg("jmalloc_good_size(%zu) is %zu", s,
-				     jmalloc_good_size(s));
+		p = jmalloc(s);
+		if (s > largest) {
+			assert_enomem(p, "jmalloc", s);
+			if (good != 0)
+				ck_abort_msg("jmalloc_good_size(%zu) is %zu, want 0",
+					     s, good);
+			continue;
+		}
+		if (good < s || good % page != 0)
+			ck_abort_msg("jmalloc_good_size(%zu) is %zu", s, good);
+		if (p == NULL) {
+			assert_enomem(p, "jmalloc", s);
+			continue;
+		}
+		if (sizeof(void *) >= 8)
+			ck_abort_msg("jmalloc(%zu) returned %p: no 64-bit "
+				     "system maps that much", s, (void *)p);
+		p[0] = 1;
+		p[s - 1] = 1;
+		jmfree(p, s);
 	}
 }
 END_TEST
