@@ -103,15 +103,29 @@ static int guard_pages(void)
 
 /* --- Block contents -------------------------------------------------------- */
 
+/*
+ * Every byte of a block's usable size is writable (jmalloc.h), but the
+ * compiler knows a block by the size asked for (alloc_size), and
+ * _FORTIFY_SOURCE would stop a write past it: the bytes past it are
+ * written through a pointer the compiler cannot follow.
+ */
+static unsigned char *whole(void *p)
+{
+	unsigned char *volatile v = p;
+
+	return v;
+}
+
 /* Word `w` of the pattern of `tag`: every block holds its own. */
 static uint32_t pattern_word(uint32_t tag, size_t w)
 {
 	return (tag * 0x9e3779b1u) ^ ((uint32_t)w * 0x85ebca6bu) ^ (uint32_t)(w >> 16);
 }
 
-/* Write the pattern of `tag` over the first `n` bytes of `p`. */
-static void tag_block(unsigned char *p, size_t n, uint32_t tag)
+/* Write the pattern of `tag` over the first `n` bytes of `block`. */
+static void tag_block(unsigned char *block, size_t n, uint32_t tag)
 {
+	unsigned char *p = whole(block);
 	size_t w;
 
 	for (w = 0; w < n / 4; w++) {
@@ -180,12 +194,12 @@ static int zero_sizes(void)
 	       "not 16-byte aligned", (void *)a, (void *)c);
 	EXPECT((uintptr_t)a + min <= (uintptr_t)b || (uintptr_t)b + min <= (uintptr_t)a,
 	       "two blocks of jmalloc(0), %p and %p, overlap", (void *)a, (void *)b);
-	memset(a, 1, writable_size(0));
-	memset(b, 2, writable_size(0));
+	memset(whole(a), 1, writable_size(0));
+	memset(whole(b), 2, writable_size(0));
 	/* jmrealloc to 0 is a minimum block, not a free. */
 	r = jmrealloc(c, 0, opaque(0));
 	EXPECT(r != NULL, "jmrealloc(p, 0, 0) failed: errno %d", errno);
-	memset(r, 3, writable_size(0));
+	memset(whole(r), 3, writable_size(0));
 	jmfree(a, 0);
 	jmfree(b, min);
 	jmfree(r, 0);
@@ -222,7 +236,7 @@ static int limits_of_classes(void)
 		EXPECT((uintptr_t)p % promised_alignment(good) == 0,
 		       "jmalloc(%zu) gave %p, not aligned to %zu", s, (void *)p,
 		       promised_alignment(good));
-		memset(p, 0x6b, writable_size(s));
+		memset(whole(p), 0x6b, writable_size(s));
 		jmfree(p, good);
 	}
 	return 0;
