@@ -112,16 +112,21 @@ void jm_large_free(void *ptr, size_t size)
 void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 {
 	struct jm_heap *h = &jm_fixed.heap;
-	size_t old_len = jm_large_round(old_size, JM_MIN_SIZE);
-	size_t new_len = jm_large_round(new_size, JM_MIN_SIZE);
+	size_t old_len, new_len;
 
+	if (jm_large_lens(old_size, new_size, JM_MIN_SIZE, &old_len, &new_len) != 0)
+		return NULL;
 	/* The last block carved grows and shrinks in place. */
-	if (old_len != 0 && new_len != 0 && (char *)ptr + old_len == h->region &&
+	if ((char *)ptr + old_len == h->region &&
 	    (new_len <= old_len || new_len - old_len <= h->region_left)) {
 		h->region_left -= new_len - old_len; /* wraps back on a shrink */
 		h->region = (char *)ptr + new_len;
 		return ptr;
 	}
+	/* Another one shrinks in place too; its tail stays unused, as the
+	 * memory of a block freed before the last one does. */
+	if (new_len <= old_len)
+		return ptr;
 	return jm_large_move(ptr, old_size, new_size);
 }
 #else
@@ -159,8 +164,10 @@ int jm_local_region(void *mem, size_t len)
 			err = EINVAL;
 			if (mem != NULL) {
 				jm_heap_set_region(&jm_fixed.heap, mem, len, 0);
-				if (jm_fixed.heap.region_left >= JM_MIN_SIZE)
+				if (jm_fixed.heap.region_left >= JM_MIN_SIZE) {
+					jm_fixed.len = len; /* for jmalloc_stats */
 					return 0;
+				}
 				jm_fixed.heap.fixed = 0;
 				err = ENOMEM;
 			}

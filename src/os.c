@@ -17,6 +17,7 @@
 #endif
 
 #include "os.h"
+#include "tools.h"
 
 #if HAVE_DECL_MAP_ANONYMOUS
 #define JM_MAP_ANON MAP_ANONYMOUS
@@ -67,9 +68,18 @@ void *jm_os_map(size_t len)
 	return p;
 }
 
+/*
+ * AddressSanitizer keeps what the allocator poisoned in a range after the
+ * range is unmapped; whatever is mapped there next (a thread's stack and
+ * TLS, say) would be reported as use after poison.  So a range given back
+ * is unpoisoned.
+ */
 int jm_os_unmap(void *ptr, size_t len)
 {
-	return munmap(ptr, len);
+	if (munmap(ptr, len) != 0)
+		return -1;
+	JM_ASAN_OPEN(ptr, len);
+	return 0;
 }
 
 /*
@@ -86,6 +96,8 @@ void *jm_os_remap(void *ptr, size_t old_len, size_t new_len)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (p != ptr)
+		JM_ASAN_OPEN(ptr, old_len); /* given back, as in jm_os_unmap */
 	return p;
 }
 
@@ -101,7 +113,7 @@ void *jm_os_remap(void *ptr, size_t old_len, size_t new_len)
 		return NULL;
 	}
 	if (new_len < old_len &&
-	    munmap((char *)ptr + new_len, old_len - new_len) != 0) {
+	    jm_os_unmap((char *)ptr + new_len, old_len - new_len) != 0) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -16,16 +16,6 @@
 #include "jmalloc.h"
 #include "testutil.h"
 
-/* Work sizes; JMALLOC_TEST_SCALE (a divisor) shortens them for slow
- * builds such as ThreadSanitizer's. */
-static long scale(long n)
-{
-	const char *s = getenv("JMALLOC_TEST_SCALE");
-	long d = s != NULL ? strtol(s, NULL, 10) : 1;
-
-	return d > 1 ? n / d : n;
-}
-
 /* --- Memory use ---------------------------------------------------------- */
 
 /* A field of /proc/self/status in bytes, or 0 when it cannot be read. */
@@ -210,7 +200,7 @@ START_TEST(test_threads_random_ops_keep_contents)
 
 	for (i = 0; i < NTHREADS; i++) {
 		w[i].id = (unsigned)i + 1;
-		w[i].ops = scale(200000);
+		w[i].ops = test_scale(200000);
 		w[i].failed = 0;
 		ck_assert_int_eq(pthread_create(&t[i], NULL, random_worker, &w[i]), 0);
 	}
@@ -304,7 +294,7 @@ START_TEST(test_threads_producer_consumer_memory_bounded)
 	pthread_t prod, cons;
 	size_t before, peak, bound;
 
-	pc_blocks = scale(10000000);
+	pc_blocks = test_scale(10000000);
 	/* Warm up the library, so its first arena's bookkeeping is counted
 	 * in the baseline rather than in the bound. */
 	jmfree(jmalloc(16), 16);
@@ -359,7 +349,7 @@ static void *churn_thread(void *arg)
 START_TEST(test_threads_churn_memory_bounded)
 {
 	static void *kept[CHURN_BLOCKS];
-	long n = scale(4000), i;
+	long n = test_scale(4000), i;
 	size_t before, peak, bound;
 	int j;
 
@@ -442,7 +432,7 @@ static void fork_children(int (*work)(void))
 {
 	int i;
 
-	for (i = 0; i < scale(50) + 1; i++) {
+	for (i = 0; i < test_scale(50) + 1; i++) {
 		pid_t pid = fork();
 		int status;
 
@@ -565,7 +555,7 @@ START_TEST(test_threads_trim_while_others_allocate)
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, checking_thread,
 						(void *)(uintptr_t)(i + 31)), 0);
-	for (i = 0; i < scale(2000) + 1; i++) {
+	for (i = 0; i < test_scale(2000) + 1; i++) {
 		void *p = jmalloc(3 * MiB);
 
 		ck_assert_ptr_nonnull(p);

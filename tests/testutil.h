@@ -1,8 +1,14 @@
-/* testutil.h - helpers shared by the test suites. */
+/*
+ * testutil.h - helpers shared by the test suites.  A program built without
+ * Check (tests/contract.c) defines TESTUTIL_WITHOUT_CHECK first and gets
+ * the helpers that do not assert through Check.
+ */
 #ifndef JM_TESTUTIL_H
 #define JM_TESTUTIL_H
 
+#ifndef TESTUTIL_WITHOUT_CHECK
 #include <check.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +86,24 @@ static inline size_t writable_size(size_t size)
 	return checker_watching() ? size : jmalloc_good_size(size);
 }
 
+/* 1 when the checking mode is on (JMALLOC_CHECK=1 in the environment). */
+static inline int checking_mode(void)
+{
+	const char *e = getenv("JMALLOC_CHECK");
+
+	return e != NULL && strcmp(e, "1") == 0;
+}
+
+/* Work sizes: `n` divided by JMALLOC_TEST_SCALE when it is above 1, which
+ * shortens them for slow builds (ThreadSanitizer's, Valgrind). */
+static inline long test_scale(long n)
+{
+	const char *s = getenv("JMALLOC_TEST_SCALE");
+	long d = s != NULL ? strtol(s, NULL, 10) : 1;
+
+	return d > 1 ? n / d : n;
+}
+
 /* The system's page size. */
 static inline size_t page_size(void)
 {
@@ -115,20 +139,22 @@ static inline uint64_t test_rand(uint64_t *x)
 		}                                                          \
 	} while (0)
 
-/* Run `body` in a child process, which must exit with its result 0. */
-static inline void in_child(int (*body)(void))
+/* Run `body` in a child process, which exits with its result: the
+ * child's wait status, or -1 when there was no child to wait for. */
+static inline int child_status(int (*body)(void))
 {
 	pid_t pid;
 	int status;
 
 	fflush(NULL);
 	pid = fork();
-	ck_assert_int_ne(pid, -1);
+	if (pid == -1)
+		return -1;
 	if (pid == 0)
 		_exit(body());
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the child failed (status %d); see its message above", status);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
 }
 
 /* Bytes of address space the process has mapped (0 when unknown). */
@@ -168,20 +194,26 @@ static inline int uncap_address_space(void)
 	return setrlimit(RLIMIT_AS, &rl);
 }
 
-/* Blocks of `size` (at least a pointer) until memory runs out, chained
- * through their first word; returns the last (NULL when there was none)
- * and their number in *n. */
-static inline void **fill_memory(size_t size, size_t *n)
+/* Blocks of `size` (at least a pointer) until memory runs out, or until
+ * there are `most` of them, chained through their first word; returns the
+ * last (NULL when there was none) and their number in *n. */
+static inline void **fill_memory_upto(size_t size, size_t most, size_t *n)
 {
 	void **last = NULL, **p;
 
 	*n = 0;
-	while ((p = jmalloc(size)) != NULL) {
+	while (*n < most && (p = jmalloc(size)) != NULL) {
 		*p = last;
 		last = p;
 		++*n;
 	}
 	return last;
+}
+
+/* Blocks of `size` until memory runs out: fill_memory_upto(), unbounded. */
+static inline void **fill_memory(size_t size, size_t *n)
+{
+	return fill_memory_upto(size, SIZE_MAX, n);
 }
 
 /* Free a chain that fill_memory() made. */
@@ -193,6 +225,17 @@ static inline void free_chain(void **last, size_t size)
 		jmfree(last, size);
 		last = prev;
 	}
+}
+
+#ifndef TESTUTIL_WITHOUT_CHECK
+/* Run `body` in a child process, which must exit with its result 0. */
+static inline void in_child(int (*body)(void))
+{
+	int status = child_status(body);
+
+	ck_assert_int_ne(status, -1);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the child failed (status %d); see its message above", status);
 }
 
 /*
@@ -305,5 +348,6 @@ static inline int run_suite(Suite *suite)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+#endif /* TESTUTIL_WITHOUT_CHECK */
 
 #endif /* JM_TESTUTIL_H */
