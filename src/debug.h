@@ -56,10 +56,15 @@ static inline size_t jm_debug_small_max(void)
 	return __atomic_load_n(&jm_ctl.small_max, __ATOMIC_RELAXED);
 }
 
-/* The checked versions of the entry points. */
+/* The checked versions of the entry points (the aligned ones with a
+ * valid alignment, but for jm_debug_free_aligned(), which checks it). */
 void *jm_debug_alloc(size_t size, int zero) JM_HIDDEN;
 void jm_debug_free(void *ptr, size_t size) JM_HIDDEN;
 void *jm_debug_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+void *jm_debug_alloc_aligned(size_t align, size_t size) JM_HIDDEN;
+void jm_debug_free_aligned(void *ptr, size_t align, size_t size) JM_HIDDEN;
+void *jm_debug_realloc_aligned(void *ptr, size_t align, size_t old_size,
+			       size_t new_size) JM_HIDDEN;
 #else
 /* --disable-checking: there is no checked path; the entry points compare
  * against JM_SMALL_MAX itself, and the calls below are never made. */
@@ -90,6 +95,30 @@ static inline void *jm_debug_realloc(void *ptr, size_t old_size,
 				     size_t new_size)
 {
 	(void)ptr;
+	(void)old_size;
+	(void)new_size;
+	return NULL;
+}
+
+static inline void *jm_debug_alloc_aligned(size_t align, size_t size)
+{
+	(void)align;
+	(void)size;
+	return NULL;
+}
+
+static inline void jm_debug_free_aligned(void *ptr, size_t align, size_t size)
+{
+	(void)ptr;
+	(void)align;
+	(void)size;
+}
+
+static inline void *jm_debug_realloc_aligned(void *ptr, size_t align,
+					     size_t old_size, size_t new_size)
+{
+	(void)ptr;
+	(void)align;
 	(void)old_size;
 	(void)new_size;
 	return NULL;

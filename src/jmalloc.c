@@ -25,7 +25,7 @@ static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 		return jm_debug_alloc(size, 0);
 	if (jm_is_small(size))
 		return jm_local_alloc(jm_class_of_small(size));
-	return jm_local_large_alloc(size, 0);
+	return jm_local_large_alloc(size, 0, 0);
 }
 
 void *jmalloc(size_t size)
@@ -82,7 +82,7 @@ void *jmcalloc(size_t nmemb, size_t size)
 	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_alloc(n, 1);
 	if (!jm_is_small(n))
-		return jm_local_large_alloc(n, 1);
+		return jm_local_large_alloc(n, 0, 1);
 	return jm_local_alloc_zeroed(jm_class_of_small(n), n);
 }
 
@@ -98,7 +98,7 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 		if (jm_class_of_small(old_size) == jm_class_of_small(new_size))
 			return ptr;
 	} else if (!jm_is_small(old_size) && !jm_is_small(new_size)) {
-		return jm_local_large_realloc(ptr, old_size, new_size);
+		return jm_local_large_realloc(ptr, old_size, new_size, 0);
 	}
 	p = jmalloc(new_size);
 	if (p == NULL)
@@ -111,6 +111,106 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 size_t jmalloc_good_size(size_t size)
 {
 	return jm_usable_size(size, jm_os_page_size());
+}
+
+/*
+ * The aligned functions.  An alignment of up to JM_MIN_SIZE is the
+ * unaligned functions' layout; above it, the layout of sizeclass.h
+ * (jm_class_of_aligned(), jm_usable_size_aligned()), which the checked
+ * path follows too.
+ */
+
+static JM_NOINLINE JM_COLD void *jm_alloc_aligned_cold(size_t align, size_t size)
+{
+	if (jm_debug_on())
+		return jm_debug_alloc_aligned(align, size);
+	if (jm_aligned_is_small(size, align))
+		return jm_local_alloc(jm_class_of_aligned(size, align));
+	return jm_local_large_alloc(size, align, 0);
+}
+
+void *jmalloc_aligned(size_t alignment, size_t size)
+{
+	if (JM_UNLIKELY(!jm_align_valid(alignment))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (alignment <= JM_MIN_SIZE)
+		return jmalloc(size);
+	/* As in jmalloc(): 0, large sizes and the checked path go cold. */
+	if (JM_LIKELY(alignment <= JM_ALIGN_NATURAL_MAX &&
+		      size - 1 < jm_debug_small_max()))
+		return jm_local_alloc(jm_class_of_aligned(size, alignment));
+	return jm_alloc_aligned_cold(alignment, size);
+}
+
+static JM_NOINLINE JM_COLD void jm_free_aligned_cold(void *ptr, size_t align,
+						     size_t size)
+{
+	int saved = errno;
+
+	if (jm_debug_on()) {
+		jm_debug_free_aligned(ptr, align, size);
+		return;
+	}
+	if (!jm_align_valid(align))
+		return;
+	if (jm_aligned_is_small(size, align))
+		jm_local_free(ptr, jm_class_of_aligned(size, align));
+	else
+		jm_local_large_free(ptr, size);
+	errno = saved;
+}
+
+void jmfree_aligned(void *ptr, size_t alignment, size_t size)
+{
+	if (JM_UNLIKELY(ptr == NULL))
+		return;
+	if (JM_LIKELY(jm_align_valid(alignment) && alignment <= JM_ALIGN_NATURAL_MAX &&
+		      size - 1 < jm_debug_small_max())) {
+		jm_local_free(ptr, jm_class_of_aligned(size, alignment));
+		return;
+	}
+	jm_free_aligned_cold(ptr, alignment, size);
+}
+
+void *jmrealloc_aligned(void *ptr, size_t alignment, size_t old_size,
+			size_t new_size)
+{
+	size_t page = jm_os_page_size(), usable;
+	void *p;
+
+	if (!jm_align_valid(alignment)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_realloc_aligned(ptr, alignment, old_size, new_size);
+	if (ptr == NULL)
+		return jmalloc_aligned(alignment, new_size);
+	usable = jm_usable_size_aligned(new_size, alignment, page);
+	if (usable == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (usable == jm_usable_size_aligned(old_size, alignment, page))
+		return ptr;
+	if (!jm_aligned_is_small(old_size, alignment) &&
+	    !jm_aligned_is_small(new_size, alignment))
+		return jm_local_large_realloc(ptr, old_size, new_size, alignment);
+	p = jmalloc_aligned(alignment, new_size);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jmfree_aligned(ptr, alignment, old_size);
+	return p;
+}
+
+size_t jmalloc_good_size_aligned(size_t alignment, size_t size)
+{
+	if (!jm_align_valid(alignment))
+		return 0;
+	return jm_usable_size_aligned(size, alignment, jm_os_page_size());
 }
 
 size_t jmalloc_trim(void)

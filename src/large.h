@@ -29,21 +29,25 @@
 #define JM_LARGE_CACHE_MIN ((size_t)64 << 20)
 #define JM_LARGE_SLOTS 64
 
-/* A block of `size` > JM_SMALL_MAX bytes, or NULL (ENOMEM); zero-filled
- * when `zero` is 1. */
-void *jm_large_alloc(size_t size, int zero) JM_HIDDEN;
+/* A block of `size` bytes (at least 1; more than JM_SMALL_MAX but for an
+ * aligned block) aligned to `align` (a power of two; 0 or up to a page:
+ * to a page), or NULL (ENOMEM); zero-filled when `zero` is 1.  A cached
+ * extent serves when it holds an aligned piece of the block's pages. */
+void *jm_large_alloc(size_t size, size_t align, int zero) JM_HIDDEN;
 
-/* Give a large block back to the cache; a size no block can have is
- * ignored. */
+/* Give a large block back to the cache (a size of 0 counts as 1); a size
+ * no block can have is ignored. */
 void jm_large_free(void *ptr, size_t size) JM_HIDDEN;
 
 /*
- * Resize a large block to `new_size` > JM_SMALL_MAX bytes: in place when
- * the page count is unchanged or shrinks, or when the cache holds the
- * pages after it; else by remapping, or by copying.  NULL with ENOMEM
- * leaves the block as it was.
+ * Resize a large block to `new_size` bytes (as for jm_large_alloc()),
+ * keeping its alignment `align`: in place when the page count is
+ * unchanged or shrinks, or when the cache holds the pages after it; else
+ * by remapping (for an alignment of up to a page), or by copying.  NULL
+ * with ENOMEM leaves the block as it was.
  */
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size,
+		       size_t align) JM_HIDDEN;
 
 /* Unmap every cached extent; returns their bytes. */
 size_t jm_large_trim(void) JM_HIDDEN;

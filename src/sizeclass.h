@@ -188,12 +188,93 @@ static inline size_t jm_large_round(size_t size, size_t page)
 	return (size + (page - 1)) & ~(page - 1);
 }
 
+/* The bytes of a large block of `size` bytes (0 counts as 1: an aligned
+ * request of 0 bytes may be large), or 0 as jm_large_round(). */
+static inline size_t jm_large_len(size_t size, size_t page)
+{
+	return jm_large_round(size != 0 ? size : 1, page);
+}
+
 /* Usable size of any request, or 0 when no block can have that size. */
 static inline size_t jm_usable_size(size_t size, size_t page)
 {
 	if (jm_is_small(size))
 		return jm_class_size(jm_class_of_small(size));
 	return jm_large_round(size, page);
+}
+
+/*
+ * Aligned blocks.  A block of a class is carved at the start of a span
+ * plus a multiple of the class size, and spans start on the boundaries of
+ * the span pool's 64 KiB units (arena.h, heap.h), so every block is
+ * aligned to the largest power of two that divides its class size, up to
+ * JM_ALIGN_NATURAL_MAX.  A request of `size` bytes aligned to `align` (a
+ * power of two) is therefore served:
+ *  - for align <= JM_MIN_SIZE, as the unaligned request: every block is
+ *    aligned so;
+ *  - for align <= JM_ALIGN_NATURAL_MAX and size <= JM_SMALL_MAX, from the
+ *    smallest class whose size holds `size` and is a multiple of `align`
+ *    (there is one: JM_SMALL_MAX is a multiple of every such alignment);
+ *  - otherwise by a large block of `size` bytes (at least one) rounded up
+ *    to whole pages, mapped at an address aligned to `align`, which
+ *    costs up to align - page bytes of address space more.
+ */
+#define JM_ALIGN_NATURAL_MAX ((size_t)1 << 16)
+
+JM_STATIC_ASSERT(JM_SMALL_MAX % JM_ALIGN_NATURAL_MAX == 0,
+		 "the largest class is a multiple of every natural alignment");
+
+/* 1 when `align` is a power of two (0 is not). */
+static inline int jm_align_valid(size_t align)
+{
+	return align != 0 && (align & (align - 1)) == 0;
+}
+
+/* 1 when a request of `size` bytes aligned to `align` is served from a
+ * class (jm_is_small() for align <= JM_MIN_SIZE). */
+static inline int jm_aligned_is_small(size_t size, size_t align)
+{
+	return align <= JM_ALIGN_NATURAL_MAX && size <= JM_SMALL_MAX;
+}
+
+/*
+ * The class of a request of `size` bytes aligned to `align`.
+ * Precondition: align a power of two, jm_aligned_is_small(size, align).
+ * At most one step per class of a doubling: the doubling that holds the
+ * rounded size ends with a power of two at least `align`.
+ */
+static inline size_t jm_class_of_aligned(size_t size, size_t align)
+{
+	size_t k;
+
+	if (align <= JM_MIN_SIZE)
+		return jm_class_of_small(size);
+	k = jm_class_of(size != 0 ? (size + (align - 1)) & ~(align - 1) : align);
+	while ((jm_class_size(k) & (align - 1)) != 0)
+		k++;
+	JM_ASSERT(k < JM_NCLASSES);
+	return k;
+}
+
+/*
+ * Usable size of a request of `size` bytes aligned to `align` (a power of
+ * two), or 0 when no such block can be had: the large block, rounded up
+ * to whole pages, would exceed JM_REQUEST_MAX, or would with the address
+ * space its alignment takes.
+ */
+static inline size_t jm_usable_size_aligned(size_t size, size_t align,
+					    size_t page)
+{
+	size_t len;
+
+	if (align <= JM_MIN_SIZE)
+		return jm_usable_size(size, page);
+	if (jm_aligned_is_small(size, align))
+		return jm_class_size(jm_class_of_aligned(size, align));
+	len = jm_large_len(size, page);
+	if (len == 0 || (align > page && align - page > JM_REQUEST_MAX - len))
+		return 0;
+	return len;
 }
 
 #endif /* JM_SIZECLASS_H */

@@ -3,12 +3,16 @@
 set -u
 lib=${top_builddir:-.}/.libs/libjmalloc.so
 want="jmalloc
+jmalloc_aligned
 jmalloc_good_size
+jmalloc_good_size_aligned
 jmalloc_stats
 jmalloc_trim
 jmcalloc
 jmfree
-jmrealloc"
+jmfree_aligned
+jmrealloc
+jmrealloc_aligned"
 if [ ! -f "$lib" ]; then
 	# A static-only build: no dynamic symbol table to check.  Check the
 	# archive's global definitions carry the library's prefix instead.
