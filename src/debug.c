@@ -264,7 +264,8 @@ static void jm_wrong_align(const struct jm_call *c, const struct jm_entry *e,
 			  "jmfree() or an alignment of at most %zu",
 			  call, e->size, usable, (size_t)JM_MIN_SIZE);
 	jm_report("%s: wrong alignment: the block of %zu bytes (usable %zu) "
-		  "was allocated with alignment %zu: free it with that alignment",
+		  "was allocated with alignment %zu: give jmfree_aligned() or "
+		  "jmrealloc_aligned() that alignment",
 		  call, e->size, usable, e->align);
 }
 

@@ -1,13 +1,16 @@
 #!/bin/sh
 # manpages.sh - the manual pages are well formed and cover the public API.
 #
-#  - man/jmalloc.3 passes `mandoc -Tlint -Wwarning` with no message (this
+# The pages: man/jmalloc.3, and man/jmalloc_aligned.3 for the aligned
+# functions.
+#  - each page passes `mandoc -Tlint -Wwarning` with no message (this
 #    part is skipped, with a note, when mandoc is not installed);
 #  - every function declared with JMALLOC_API in include/jmalloc.h.in is
 #    named with .Nm in the NAME section and with .Fn in the SYNOPSIS of
-#    man/jmalloc.3, so the page cannot fall behind the header;
-#  - every such function but jmalloc has an alias page man/NAME.3 that is
-#    exactly the line `.so man3/jmalloc.3`, listed in Makefile.am.
+#    one of the pages, so the pages cannot fall behind the header;
+#  - every such function but the pages' own has an alias page
+#    man/NAME.3 that is exactly the line `.so man3/PAGE.3` of its page,
+#    listed in Makefile.am, as the pages are.
 #
 # Run by `make check` with top_srcdir set to the source tree.
 
@@ -15,9 +18,8 @@
 
 me=manpages.sh
 header=$top_srcdir/include/jmalloc.h.in
-page=$top_srcdir/man/jmalloc.3
+pages="jmalloc jmalloc_aligned"
 makefile=$top_srcdir/Makefile.am
-alias_line='.so man3/jmalloc.3'
 failed=0
 
 fail()
@@ -26,7 +28,7 @@ fail()
 	failed=1
 }
 
-for f in "$header" "$page" "$makefile"; do
+for f in "$header" "$makefile" $(for p in $pages; do echo "$top_srcdir/man/$p.3"; done); do
 	if [ ! -r "$f" ]; then
 		echo "$me: FAIL: cannot read $f (is top_srcdir=$top_srcdir right?)" >&2
 		exit 1
@@ -36,16 +38,18 @@ done
 # --- Lint ----------------------------------------------------------------
 
 if command -v mandoc >/dev/null 2>&1; then
-	out=$(mandoc -Tlint -Wwarning "$page" 2>&1)
-	status=$?
-	if [ -n "$out" ] || [ "$status" -ne 0 ]; then
-		fail "mandoc -Tlint -Wwarning man/jmalloc.3 (exit $status) reported:"
-		printf '%s\n' "$out" >&2
-	else
-		echo "$me: mandoc -Tlint -Wwarning man/jmalloc.3: clean"
-	fi
+	for p in $pages; do
+		out=$(mandoc -Tlint -Wwarning "$top_srcdir/man/$p.3" 2>&1)
+		status=$?
+		if [ -n "$out" ] || [ "$status" -ne 0 ]; then
+			fail "mandoc -Tlint -Wwarning man/$p.3 (exit $status) reported:"
+			printf '%s\n' "$out" >&2
+		else
+			echo "$me: mandoc -Tlint -Wwarning man/$p.3: clean"
+		fi
+	done
 else
-	echo "$me: SKIP lint: mandoc is not installed, so man/jmalloc.3 was not linted; the other checks still run"
+	echo "$me: SKIP lint: mandoc is not installed, so the pages were not linted; the other checks still run"
 fi
 
 # --- The public functions, from the header ---------------------------------
@@ -73,30 +77,42 @@ if [ -z "$funcs" ]; then
 	exit 1
 fi
 
-# The text of one section of the page, from `.Sh NAME` to the next `.Sh`.
+# The text of one section of a page, from `.Sh NAME` to the next `.Sh`.
 section()
 {
-	awk -v want="$1" '
+	awk -v want="$2" '
 		/^\.Sh[ \t]/ { s = $0; sub(/^\.Sh[ \t]+/, "", s); on = (s == want); next }
 		on
-	' "$page"
+	' "$1"
 }
-names=$(section NAME)
-synopsis=$(section SYNOPSIS)
 
 for fn in $funcs; do
 	# .Nm NAME, or .Nm NAME , in NAME: what lexgrog and man-db index.
-	if ! printf '%s\n' "$names" | grep -Eq "^\\.Nm $fn( ,)?\$"; then
-		fail "$fn is declared in include/jmalloc.h.in but missing from the NAME section of man/jmalloc.3 (add: .Nm $fn ,)"
+	# The page that names the function there documents it.
+	page=
+	for p in $pages; do
+		if section "$top_srcdir/man/$p.3" NAME | grep -Eq "^\\.Nm $fn( ,)?\$"; then
+			page=$p
+			break
+		fi
+	done
+	if [ -z "$page" ]; then
+		fail "$fn is declared in include/jmalloc.h.in but missing from the NAME section of every page ($pages; add: .Nm $fn ,)"
+		continue
 	fi
-	if ! printf '%s\n' "$synopsis" | grep -Eq "^\\.Fn $fn( |\$)"; then
-		fail "$fn is declared in include/jmalloc.h.in but has no .Fn $fn in the SYNOPSIS of man/jmalloc.3"
+	if ! section "$top_srcdir/man/$page.3" SYNOPSIS | grep -Eq "^\\.Fn $fn( |\$)"; then
+		fail "$fn is declared in include/jmalloc.h.in but has no .Fn $fn in the SYNOPSIS of man/$page.3"
 	fi
-	if ! grep -Eq "^\\.Fn $fn( |\$)" "$page"; then
-		fail "$fn is declared in include/jmalloc.h.in but man/jmalloc.3 has no .Fn $fn line"
+	if ! grep -Eq "^\\.Fn $fn( |\$)" "$top_srcdir/man/$page.3"; then
+		fail "$fn is declared in include/jmalloc.h.in but man/$page.3 has no .Fn $fn line"
 	fi
 
-	[ "$fn" = jmalloc ] && continue
+	if [ "$fn" = "$page" ]; then
+		grep -q "man/$fn\\.3" "$makefile" ||
+			fail "man/$fn.3 is not listed in dist_man_MANS in Makefile.am"
+		continue
+	fi
+	alias_line=".so man3/$page.3"
 	alias_page=$top_srcdir/man/$fn.3
 	if [ ! -f "$alias_page" ]; then
 		fail "man/$fn.3 is missing: it must be the single line '$alias_line'"
@@ -113,5 +129,5 @@ if [ "$failed" -ne 0 ]; then
 	echo "$me: the manual pages do not match the header; see the messages above" >&2
 	exit 1
 fi
-echo "$me: man/jmalloc.3 and its aliases cover: $(printf '%s\n' "$funcs" | paste -s -d ' ' -)"
+echo "$me: the pages ($pages) and their aliases cover: $(printf '%s\n' "$funcs" | paste -s -d ' ' -)"
 exit 0
