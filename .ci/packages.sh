@@ -188,12 +188,14 @@ man_pages=$(sed -n '/^dist_man_MANS/,/^$/p' "$src/Makefile.am" |
 	grep -o 'man/[a-z_]*\.3' | sed 's|^man/|/usr/share/man/man3/|; s|$|.gz|')
 expect_files "$(basename "$dev_deb")" "$deb/dev.files" <<EOF
 /usr/include/jmalloc.h
+/usr/include/jmalloc.hpp
 /usr/lib/$multiarch/libjmalloc.a
 /usr/lib/$multiarch/libjmalloc.so
 /usr/lib/$multiarch/pkgconfig/jmalloc.pc
 /usr/share/doc/libjmalloc-dev/changelog.Debian.gz
 /usr/share/doc/libjmalloc-dev/copyright
 /usr/share/doc/libjmalloc-dev/examples/example.c
+/usr/share/doc/libjmalloc-dev/examples/example.cc
 /usr/share/lintian/overrides/libjmalloc-dev
 $man_pages
 EOF
@@ -235,8 +237,9 @@ log "autopkgtest debian/tests/link-and-run, run directly"
 mkdir "$tmp/autopkgtest"
 (cd "$src" && AUTOPKGTEST_TMP=$tmp/autopkgtest sh debian/tests/link-and-run)
 
-log "man 3 jmalloc, man 3 jmfree"
-for page in jmalloc jmfree jmcalloc jmrealloc jmalloc_good_size jmalloc_trim jmalloc_stats; do
+log "man 3 jmalloc, man 3 jmfree, man 3 jmalloc_aligned, ..."
+for page in jmalloc jmfree jmcalloc jmrealloc jmalloc_good_size jmalloc_trim jmalloc_stats \
+	jmalloc_aligned jmfree_aligned jmrealloc_aligned jmalloc_good_size_aligned; do
 	where=$(man -w 3 "$page") ||
 		die "man 3 $page finds no page (does /etc/dpkg/dpkg.cfg.d exclude /usr/share/man?)"
 	# An alias page is installed as a link to jmalloc.3.gz, which man shows.
@@ -259,7 +262,7 @@ for pkg in libjmalloc1 libjmalloc-dev; do
 		die "$pkg is still installed"
 	fi
 done
-for f in /usr/include/jmalloc.h "/usr/lib/$multiarch/libjmalloc.so.1" \
+for f in /usr/include/jmalloc.h /usr/include/jmalloc.hpp "/usr/lib/$multiarch/libjmalloc.so.1" \
 	"/usr/lib/$multiarch/pkgconfig/jmalloc.pc" /usr/share/man/man3/jmalloc.3.gz; do
 	[ ! -e "$f" ] || die "$f is still there after the packages were removed"
 done
@@ -313,6 +316,7 @@ EOF
 rpm_files "$dev_rpm" >"$rpmtop/dev.files"
 expect_files "$(basename "$dev_rpm")" "$rpmtop/dev.files" <<EOF
 $includedir/jmalloc.h
+$includedir/jmalloc.hpp
 $libdir/libjmalloc.so
 $libdir/pkgconfig/jmalloc.pc
 $(printf '%s\n' "$man_pages" | sed "s|^/usr/share/man|$mandir|")

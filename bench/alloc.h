@@ -4,7 +4,8 @@
  * its own sized-free API where it has one, so that every allocator is told
  * the block's size on free, as libjmalloc is:
  *
- *   jmalloc   jmalloc / jmfree / jmcalloc / jmrealloc (sized realloc)
+ *   jmalloc   jmalloc / jmfree / jmcalloc / jmrealloc (sized realloc) /
+ *             jmalloc_aligned / jmfree_aligned
  *   system    malloc / free / calloc / realloc / posix_memalign
  *   jemalloc  mallocx / sdallocx / rallocx, MALLOCX_ZERO, MALLOCX_ALIGN
  *   mimalloc  mi_malloc / mi_free_size / mi_zalloc / mi_realloc /
@@ -50,26 +51,13 @@ static inline void *bench_realloc(void *p, size_t old, size_t n)
 {
 	return jmrealloc(p, old, n);
 }
-/*
- * No aligned API: a program asks for the smallest usable size that is a
- * multiple of the alignment, whose blocks the layout aligns (for
- * alignments up to 64 KiB, which is all the workloads ask).
- */
-static inline size_t bench_jm_aligned_size(size_t align, size_t n)
-{
-	size_t u = jmalloc_good_size(n > align ? n : align);
-
-	while (u % align != 0)
-		u = jmalloc_good_size(u + 1);
-	return u;
-}
 static inline void *bench_aligned(size_t align, size_t n)
 {
-	return jmalloc(bench_jm_aligned_size(align, n));
+	return jmalloc_aligned(align, n);
 }
 static inline void bench_free_aligned(void *p, size_t align, size_t n)
 {
-	jmfree(p, bench_jm_aligned_size(align, n));
+	jmfree_aligned(p, align, n);
 }
 static inline void bench_trim(void) { (void)jmalloc_trim(); }
 /* As the library reads it: exactly "1". */

@@ -83,6 +83,24 @@ static const struct work builtin_works[] = {
 	  .flags = W_NO_NET, .cg_count = 1000000,
 	  .about = "an interpreter's sized hook (lua_Alloc): realloc-grown "
 		   "arrays and strings, collections" },
+	/*
+	 * The C++ containers (containers.cc), each allocator through a C++
+	 * allocator of its own: jm::allocator, std::allocator for the
+	 * system, the peers' sized calls for them.  bench-none cannot hold
+	 * their nodes.
+	 */
+	{ .name = "cxx-map", .runner_wl = "cxx-map", .kind = K_LOOP, .unit = "pair",
+	  .count = 2000000, .quick_count = 500000, .live = 100000, .threads = 1,
+	  .flags = W_NO_NET | W_CXX, .cg_count = 200000,
+	  .about = "std::map of 100k entries: erase one, insert one" },
+	{ .name = "cxx-umap", .runner_wl = "cxx-umap", .kind = K_LOOP, .unit = "pair",
+	  .count = 4000000, .quick_count = 1000000, .live = 100000, .threads = 1,
+	  .flags = W_NO_NET | W_CXX, .cg_count = 200000,
+	  .about = "std::unordered_map of 100k entries: erase one, insert one" },
+	{ .name = "cxx-vector", .runner_wl = "cxx-vector", .kind = K_LOOP,
+	  .unit = "vector", .count = 400000, .quick_count = 100000, .live = 64,
+	  .threads = 1, .flags = W_NO_NET | W_CXX, .cg_count = 20000,
+	  .about = "std::vector grown by push_back to 1-1000 elements, 64 kept" },
 };
 
 static void setup_allocs(struct bench *b)
@@ -135,6 +153,8 @@ static void setup_works(struct bench *b)
 		struct work *w = &b->works[b->nworks];
 
 		*w = builtin_works[i];
+		if ((w->flags & W_CXX) && !BENCH_CXX)
+			continue; /* no C++ compiler: not built */
 		if (w->threads == 0) {
 			w->threads = b->threads;
 			w->name = xasprintf("live-%ut", b->threads);

@@ -92,6 +92,12 @@ struct result {
 /* Workload flags. */
 #define W_NO_NET 1u	  /* no run of the harness alone (bench-none) */
 #define W_SYSCALLS 2u	  /* count memory system calls under strace */
+#define W_CXX 4u	  /* a C++ workload: left out without a C++ compiler */
+
+/* 1 when the runners have the C++ workloads (containers.cc). */
+#ifndef BENCH_CXX
+#define BENCH_CXX 0
+#endif
 
 struct work {
 	const char *name;      /* as the tables show it */

@@ -67,6 +67,9 @@ int threads_run(const struct params *pr, double *ns, uint64_t *ops);
 int replay_run(const struct params *pr, double *ns, uint64_t *ops);
 int lifecycle_run(const struct params *pr, double *ns, uint64_t *ops);
 int interp_run(const struct params *pr, double *ns, uint64_t *ops);
+/* containers.cc, built where configure found a C++ compiler
+ * (BENCH_CXX 1). */
+int containers_run(const struct params *pr, double *ns, uint64_t *ops);
 
 /* The thread-safety probe (threads.c): the runner's exit status. */
 int thread_probe(void);

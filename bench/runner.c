@@ -29,6 +29,7 @@
  *   replay                                            replay.c
  *   phases, large                                     lifecycle.c
  *   interp                                            interp.c
+ *   cxx-map, cxx-umap, cxx-vector                     containers.cc
  * and two that are not workloads:
  *   probe    the thread-safety probe (threads.c); exits 1 if the
  *            allocator handed a block out twice
@@ -189,6 +190,10 @@ static uint64_t run(const struct params *pr, double *ns)
 	    replay_run(pr, ns, &ops) || lifecycle_run(pr, ns, &ops) ||
 	    interp_run(pr, ns, &ops))
 		return ops;
+#if BENCH_CXX
+	if (containers_run(pr, ns, &ops))
+		return ops;
+#endif
 	die("unknown workload");
 }
 

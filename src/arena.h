@@ -29,9 +29,6 @@
  * units of 2^JM_UNIT_SHIFT bytes (64 KiB by default), arenas of
  * 2^JM_ARENA_SHIFT (32 MiB).
  */
-#ifndef JM_UNIT_SHIFT
-#define JM_UNIT_SHIFT 16
-#endif
 #ifndef JM_ARENA_SHIFT
 #define JM_ARENA_SHIFT 25
 #endif

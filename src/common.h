@@ -18,6 +18,19 @@
 
 #define JM_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
 
+/* The build (configure): JM_TINY 1 for the tiny engine (heap.h), JM_MMAP
+ * 0 for the region-only library; JM_UNIT_SHIFT, log2 of the span pool's
+ * unit (arena.h). */
+#ifndef JM_TINY
+#define JM_TINY 0
+#endif
+#ifndef JM_MMAP
+#define JM_MMAP 1
+#endif
+#ifndef JM_UNIT_SHIFT
+#define JM_UNIT_SHIFT 16
+#endif
+
 /*
  * JM_ASSERT(cond): a precondition or invariant of the internals, checked
  * in a library configured with --enable-debug (JM_DEBUG 1), where a

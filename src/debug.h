@@ -68,6 +68,12 @@ void *jm_debug_heap_realloc(struct jm_region *r, void *ptr, size_t old_size,
 			    size_t new_size) JM_HIDDEN;
 /* A jmheap is made on [mem, mem + len): forget the blocks there. */
 void jm_debug_heap_create(void *mem, size_t len) JM_HIDDEN;
+/* The aligned functions' (with a valid alignment, but for
+ * jm_debug_free_aligned(), which checks it). */
+void *jm_debug_alloc_aligned(size_t align, size_t size) JM_HIDDEN;
+void jm_debug_free_aligned(void *ptr, size_t align, size_t size) JM_HIDDEN;
+void *jm_debug_realloc_aligned(void *ptr, size_t align, size_t old_size,
+			       size_t new_size) JM_HIDDEN;
 #else
 /* --disable-checking: there is no checked path; the entry points compare
  * against JM_SMALL_MAX itself, and the calls below are never made. */
@@ -98,6 +104,30 @@ static inline void *jm_debug_realloc(void *ptr, size_t old_size,
 				     size_t new_size)
 {
 	(void)ptr;
+	(void)old_size;
+	(void)new_size;
+	return NULL;
+}
+
+static inline void *jm_debug_alloc_aligned(size_t align, size_t size)
+{
+	(void)align;
+	(void)size;
+	return NULL;
+}
+
+static inline void jm_debug_free_aligned(void *ptr, size_t align, size_t size)
+{
+	(void)ptr;
+	(void)align;
+	(void)size;
+}
+
+static inline void *jm_debug_realloc_aligned(void *ptr, size_t align,
+					     size_t old_size, size_t new_size)
+{
+	(void)ptr;
+	(void)align;
 	(void)old_size;
 	(void)new_size;
 	return NULL;

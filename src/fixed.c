@@ -44,8 +44,10 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 /* A large block: a mapping of `size` bytes, which the system rounds up to
  * whole pages (and refuses, with ENOMEM, past what it can map); no figures
  * are kept of them. */
-void *jm_large_alloc(size_t size, int zero)
+void *jm_large_alloc(size_t size, size_t align, int zero)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE); /* jm_align_padded() */
+	(void)align;
 	(void)zero; /* fresh mappings read as zero */
 	return jm_os_map(size);
 }
@@ -57,8 +59,10 @@ void jm_large_free(void *ptr, size_t size)
 	(void)jm_os_unmap(ptr, size);
 }
 
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE);
+	(void)align;
 	size_t old_len, new_len;
 	void *p;
 
@@ -66,7 +70,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 		return NULL;
 	p = jm_os_remap(ptr, old_len, new_len);
 	if (p == NULL) /* no mremap, or it failed: a new block and a copy */
-		return jm_large_move(ptr, old_size, new_size);
+		return jm_large_move(ptr, old_size, new_size, 0);
 	return p;
 }
 #elif JM_TINY
@@ -83,8 +87,10 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 /* Large blocks are carved from the region as the class blocks are, in
  * steps of 16 bytes; a freed one goes back to the region when it is the
  * last block carved (else its memory stays unused). */
-void *jm_large_alloc(size_t size, int zero)
+void *jm_large_alloc(size_t size, size_t align, int zero)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE); /* jm_align_padded() */
+	(void)align;
 	struct jm_heap *h = &jm_fixed.heap;
 	size_t len = jm_large_round(size, JM_MIN_SIZE);
 	char *p = h->region;
@@ -109,8 +115,10 @@ void jm_large_free(void *ptr, size_t size)
 	}
 }
 
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE);
+	(void)align;
 	struct jm_heap *h = &jm_fixed.heap;
 	size_t old_len, new_len;
 
@@ -127,7 +135,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	 * memory of a block freed before the last one does. */
 	if (new_len <= old_len)
 		return ptr;
-	return jm_large_move(ptr, old_size, new_size);
+	return jm_large_move(ptr, old_size, new_size, 0);
 }
 #else
 void *jm_local_refill(struct jm_heap *h, size_t k)
@@ -135,8 +143,10 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 	return jm_heap_carve(h, k);
 }
 
-void *jm_large_alloc(size_t size, int zero)
+void *jm_large_alloc(size_t size, size_t align, int zero)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE); /* jm_align_padded() */
+	(void)align;
 	return jm_region_alloc(&jm_fixed, size, zero);
 }
 
@@ -145,8 +155,10 @@ void jm_large_free(void *ptr, size_t size)
 	jm_region_free(&jm_fixed, ptr, size);
 }
 
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align)
 {
+	JM_ASSERT(align <= JM_MIN_SIZE);
+	(void)align;
 	return jm_region_realloc(&jm_fixed, ptr, old_size, new_size);
 }
 #endif

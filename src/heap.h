@@ -43,10 +43,6 @@ JM_STATIC_ASSERT(JM_SMALL_MAX <= JM_SPAN_MAX_UNITS * JM_UNIT_SIZE,
  * go unused.  The smallest code, for microcontrollers and the smallest
  * hosted build.
  */
-#ifndef JM_TINY
-#define JM_TINY 0
-#endif
-
 struct jm_block {
 	struct jm_block *next; /* mangled in the hardened build: below */
 };

@@ -26,7 +26,7 @@ static JM_NOINLINE JM_COLD void *jm_alloc_cold(size_t size)
 	/* Without the checked path, the only small size here is 0. */
 	if (jm_is_small(size))
 		return jm_local_alloc(JM_CHECKING ? jm_class_of_small(size) : 0);
-	return jm_local_large_alloc(size, 0);
+	return jm_local_large_alloc(size, 0, 0);
 }
 
 void *jmalloc(size_t size)
@@ -78,7 +78,7 @@ void *jmcalloc(size_t nmemb, size_t size)
 	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
 		return jm_debug_alloc(n, 1);
 	if (!jm_is_small(n))
-		return jm_local_large_alloc(n, 1);
+		return jm_local_large_alloc(n, 0, 1);
 	return jm_local_alloc_zeroed(jm_class_of_small(n), n);
 }
 
@@ -94,7 +94,7 @@ void *jmrealloc(void *ptr, size_t old_size, size_t new_size)
 	case JM_RESIZE_KEEP:
 		return ptr;
 	case JM_RESIZE_LARGE:
-		return jm_local_large_realloc(ptr, old_size, new_size);
+		return jm_local_large_realloc(ptr, old_size, new_size, 0);
 	case JM_RESIZE_MOVE:
 		break;
 	}
@@ -114,6 +114,138 @@ int jmalloc_region(void *mem, size_t len)
 size_t jmalloc_good_size(size_t size)
 {
 	return jm_usable_size(size, jm_os_page_size());
+}
+
+/*
+ * The aligned functions.  An alignment of up to JM_MIN_SIZE is the
+ * unaligned functions' layout; above it, the layout of sizeclass.h
+ * (jm_class_of_aligned(), jm_usable_size_aligned()), which the checked
+ * path follows too, or in the builds without natural alignment the padded
+ * one (jm_align_padded()), which has no checked path.
+ */
+
+/* A padded block aligned to align > JM_MIN_SIZE (!JM_ALIGN_NATURAL). */
+static void *jm_alloc_padded(size_t align, size_t size)
+{
+	size_t n = jm_align_padded(size, align);
+	char *block, *p;
+
+	if (n == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	block = jmalloc(n);
+	if (block == NULL)
+		return NULL;
+	p = (char *)(((uintptr_t)block + align) & ~(uintptr_t)(align - 1));
+	((size_t *)(void *)p)[-1] = (size_t)(p - block);
+	return p;
+}
+
+static void jm_free_padded(void *ptr, size_t align, size_t size)
+{
+	char *p = ptr;
+	size_t n = jm_align_padded(size, align);
+
+	if (n != 0)
+		jmfree(p - ((size_t *)(void *)p)[-1], n);
+}
+
+static JM_NOINLINE JM_COLD void *jm_alloc_aligned_cold(size_t align, size_t size)
+{
+	if (!JM_ALIGN_NATURAL)
+		return jm_alloc_padded(align, size);
+	if (jm_debug_on())
+		return jm_debug_alloc_aligned(align, size);
+	if (jm_aligned_is_small(size, align))
+		return jm_local_alloc(jm_class_of_aligned(size, align));
+	return jm_local_large_alloc(size, align, 0);
+}
+
+void *jmalloc_aligned(size_t alignment, size_t size)
+{
+	if (JM_UNLIKELY(!jm_align_valid(alignment))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (alignment <= JM_MIN_SIZE)
+		return jmalloc(size);
+	/* As in jmalloc(): 0, large sizes and the checked path go cold. */
+	if (JM_LIKELY(alignment <= JM_ALIGN_NATURAL_MAX &&
+		      size - 1 < jm_debug_small_max()))
+		return jm_local_alloc(jm_class_of_aligned(size, alignment));
+	return jm_alloc_aligned_cold(alignment, size);
+}
+
+static JM_NOINLINE JM_COLD void jm_free_aligned_cold(void *ptr, size_t align,
+						     size_t size)
+{
+	int saved = errno;
+
+	if (jm_debug_on()) {
+		jm_debug_free_aligned(ptr, align, size);
+		return;
+	}
+	if (!jm_align_valid(align))
+		return;
+	if (!JM_ALIGN_NATURAL && align > JM_MIN_SIZE)
+		jm_free_padded(ptr, align, size);
+	else if (jm_aligned_is_small(size, align))
+		jm_local_free(ptr, jm_class_of_aligned(size, align));
+	else
+		jm_local_large_free(ptr, size);
+	errno = saved;
+}
+
+void jmfree_aligned(void *ptr, size_t alignment, size_t size)
+{
+	if (JM_UNLIKELY(ptr == NULL))
+		return;
+	if (JM_LIKELY(jm_align_valid(alignment) && alignment <= JM_ALIGN_NATURAL_MAX &&
+		      size - 1 < jm_debug_small_max())) {
+		jm_local_free(ptr, jm_class_of_aligned(size, alignment));
+		return;
+	}
+	jm_free_aligned_cold(ptr, alignment, size);
+}
+
+void *jmrealloc_aligned(void *ptr, size_t alignment, size_t old_size,
+			size_t new_size)
+{
+	size_t page = jm_os_page_size(), usable;
+	void *p;
+
+	if (!jm_align_valid(alignment)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (JM_UNLIKELY(jm_debug_small_max() != JM_SMALL_MAX) && jm_debug_on())
+		return jm_debug_realloc_aligned(ptr, alignment, old_size, new_size);
+	if (ptr == NULL)
+		return jmalloc_aligned(alignment, new_size);
+	usable = jm_usable_size_aligned(new_size, alignment, page);
+	if (usable == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (usable == jm_usable_size_aligned(old_size, alignment, page))
+		return ptr;
+	if (JM_ALIGN_NATURAL && !jm_aligned_is_small(old_size, alignment) &&
+	    !jm_aligned_is_small(new_size, alignment))
+		return jm_local_large_realloc(ptr, old_size, new_size, alignment);
+	p = jmalloc_aligned(alignment, new_size);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+	jmfree_aligned(ptr, alignment, old_size);
+	return p;
+}
+
+size_t jmalloc_good_size_aligned(size_t alignment, size_t size)
+{
+	if (!jm_align_valid(alignment))
+		return 0;
+	return jm_usable_size_aligned(size, alignment, jm_os_page_size());
 }
 
 size_t jmalloc_trim(void)

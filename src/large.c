@@ -152,6 +152,50 @@ static char *jm_extent_take(size_t i, size_t len)
 	return p;
 }
 
+/*
+ * Where extent e holds `len` bytes aligned to `align` (a power of two,
+ * at least a page): the offset of that piece in it, or e->len when it
+ * holds none.
+ */
+static size_t jm_extent_fit(const struct jm_extent *e, size_t len, size_t align)
+{
+	uintptr_t a = (uintptr_t)e->addr;
+	size_t off = (size_t)(((a + (align - 1)) & ~(uintptr_t)(align - 1)) - a);
+
+	return off < e->len && e->len - off >= len ? off : e->len;
+}
+
+/*
+ * Take `len` bytes at offset `off` of extent i: the piece before them
+ * stays in the cache, and so does the piece after them while there is a
+ * slot for it (else it is unmapped).
+ */
+static char *jm_extent_take_at(size_t i, size_t off, size_t len)
+{
+	struct jm_extent *e = &jm_large.ext[i];
+	char *p = e->addr + off, *rest = p + len;
+	size_t rest_len = e->len - off - len;
+
+	if (off == 0)
+		return jm_extent_take(i, len);
+	e->len = off;
+	jm_large.cached -= len;
+	if (rest_len == 0)
+		return p;
+	if (jm_large.n == JM_LARGE_SLOTS) {
+		jm_large.cached -= rest_len;
+		if (jm_os_unmap(rest, rest_len) == 0)
+			jm_large.returned += rest_len;
+		return p;
+	}
+	memmove(e + 2, e + 1, (jm_large.n - i - 1) * sizeof(*e));
+	e[1].addr = rest;
+	e[1].len = rest_len;
+	e[1].since = e->since;
+	jm_large.n++;
+	return p;
+}
+
 /* 1 when large blocks get guard pages (JMALLOC_GUARD=1), read once. */
 static int jm_large_guarded(void)
 {
@@ -165,16 +209,30 @@ static int jm_large_guarded(void)
 	return g;
 }
 
-/* A block of len bytes (whole pages) between two guard pages, or NULL. */
-static void *jm_guard_map(size_t len, size_t page)
+/*
+ * A block of len bytes (whole pages) between two guard pages, aligned to
+ * `align` when that is more than a page (the caller checked that the
+ * lead, align - page, fits before JM_REQUEST_MAX with len), or NULL.
+ */
+static void *jm_guard_map(size_t len, size_t page, size_t align)
 {
+	size_t lead = align > page ? align - page : 0;
 	char *base;
 
-	if (len > JM_REQUEST_MAX - 2 * page) {
+	if (2 * page > JM_REQUEST_MAX - len - lead) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	base = jm_os_map(len + 2 * page);
+	if (lead == 0) {
+		base = jm_os_map(len + 2 * page);
+	} else {
+		/* The block at base + align, its guard pages beside it. */
+		base = jm_os_map_aligned(lead + len + 2 * page, align);
+		if (base != NULL) {
+			(void)jm_os_unmap(base, lead);
+			base += lead;
+		}
+	}
 	if (base == NULL)
 		return NULL;
 	if (jm_os_guard(base, page) != 0 || jm_os_guard(base + page + len, page) != 0) {
@@ -193,18 +251,21 @@ static void jm_large_count(size_t len)
 		jm_large.peak = jm_large.live;
 }
 
-void *jm_large_alloc(size_t size, int zero)
+void *jm_large_alloc(size_t size, size_t align, int zero)
 {
-	size_t len = jm_large_round(size, jm_os_page_size());
-	size_t i, best = JM_LARGE_SLOTS;
+	size_t page = jm_os_page_size();
+	size_t len = jm_large_len(size, page);
+	size_t i, best = JM_LARGE_SLOTS, off = 0;
 	char *p = NULL;
 
-	if (len == 0) {
+	if (align < page)
+		align = page;
+	if (len == 0 || align - page > JM_REQUEST_MAX - len) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (jm_large_guarded()) {
-		p = jm_guard_map(len, jm_os_page_size()); /* zero-filled */
+		p = jm_guard_map(len, page, align); /* zero-filled */
 		if (p != NULL) {
 			jm_lock(JM_LOCK_LARGE);
 			jm_large_count(len);
@@ -214,12 +275,18 @@ void *jm_large_alloc(size_t size, int zero)
 	}
 	jm_lock(JM_LOCK_LARGE);
 	jm_large_prune(jm_os_now_ms());
-	for (i = 0; i < jm_large.n; i++)
-		if (jm_large.ext[i].len >= len &&
-		    (best == JM_LARGE_SLOTS || jm_large.ext[i].len < jm_large.ext[best].len))
+	for (i = 0; i < jm_large.n; i++) {
+		struct jm_extent *e = &jm_large.ext[i];
+		size_t at = align == page ? 0 : jm_extent_fit(e, len, align);
+
+		if (e->len >= len && at != e->len &&
+		    (best == JM_LARGE_SLOTS || e->len < jm_large.ext[best].len)) {
 			best = i;
+			off = at;
+		}
+	}
 	if (best != JM_LARGE_SLOTS) {
-		p = jm_extent_take(best, len);
+		p = jm_extent_take_at(best, off, len);
 		jm_large_count(len);
 	}
 	jm_unlock(JM_LOCK_LARGE);
@@ -227,12 +294,13 @@ void *jm_large_alloc(size_t size, int zero)
 		JM_TOOL_OPEN(p, len);
 		return zero ? memset(p, 0, size) : p;
 	}
-	p = jm_os_map(len); /* zero-filled */
+	/* Zero-filled. */
+	p = align == page ? jm_os_map(len) : jm_os_map_aligned(len, align);
 	if (p == NULL) {
 		/* Out of memory: the cache's mappings first. */
 		if (jm_large_trim() == 0)
 			return NULL;
-		p = jm_os_map(len);
+		p = align == page ? jm_os_map(len) : jm_os_map_aligned(len, align);
 		if (p == NULL)
 			return NULL;
 	}
@@ -247,7 +315,7 @@ void *jm_large_alloc(size_t size, int zero)
 
 void jm_large_free(void *ptr, size_t size)
 {
-	size_t len = jm_large_round(size, jm_os_page_size());
+	size_t len = jm_large_len(size, jm_os_page_size());
 	uint64_t now;
 
 	if (len == 0)
@@ -291,17 +359,18 @@ static int jm_large_grow_in_place(char *ptr, size_t old_len, size_t new_len)
 	return done;
 }
 
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size,
+		       size_t align)
 {
-	size_t old_len, new_len;
+	size_t page = jm_os_page_size(), old_len, new_len;
 	void *p;
 
-	if (jm_large_lens(old_size, new_size, jm_os_page_size(), &old_len, &new_len) != 0)
+	if (jm_large_lens(old_size, new_size, page, &old_len, &new_len) != 0)
 		return NULL;
 	if (new_len == old_len)
 		return ptr;
 	if (jm_large_guarded()) /* the guard page stays right after a block */
-		return jm_large_move(ptr, old_size, new_size);
+		return jm_large_move(ptr, old_size, new_size, align);
 	if (new_len < old_len) {
 		/* The tail goes to the cache: a free of its own. */
 		jm_large_free((char *)ptr + new_len, old_len - new_len);
@@ -309,7 +378,8 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	}
 	if (jm_large_grow_in_place(ptr, old_len, new_len))
 		return ptr;
-	if (jm_os_can_grow()) {
+	/* A remapped block is aligned to a page only. */
+	if (align <= page && jm_os_can_grow()) {
 		p = jm_os_remap(ptr, old_len, new_len);
 		if (p != NULL) {
 			JM_TOOL_OPEN(p, new_len);
@@ -321,7 +391,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size)
 	}
 	/* No remapping (or it failed, as for a block that spans two
 	 * mappings): a new block and a copy. */
-	return jm_large_move(ptr, old_size, new_size);
+	return jm_large_move(ptr, old_size, new_size, align);
 }
 
 size_t jm_large_trim(void)

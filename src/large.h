@@ -32,21 +32,28 @@
 #define JM_LARGE_CACHE_MIN ((size_t)64 << 20)
 #define JM_LARGE_SLOTS 64
 
-/* A block of `size` > JM_SMALL_MAX bytes, or NULL (ENOMEM); zero-filled
- * when `zero` is 1. */
-void *jm_large_alloc(size_t size, int zero) JM_HIDDEN;
+/* A block of `size` bytes (at least 1; more than JM_SMALL_MAX but for an
+ * aligned block) aligned to `align` (a power of two; 0 or up to a page:
+ * to a page), or NULL (ENOMEM); zero-filled when `zero` is 1.  A cached
+ * extent serves when it holds an aligned piece of the block's pages.  In
+ * the builds without the span pool (fixed.c), whose blocks are aligned to
+ * 16 bytes only, `align` is at most JM_MIN_SIZE: jmalloc.c pads the blocks
+ * of the aligned functions there (jm_align_padded()). */
+void *jm_large_alloc(size_t size, size_t align, int zero) JM_HIDDEN;
 
-/* Give a large block back to the cache; a size no block can have is
- * ignored. */
+/* Give a large block back to the cache (a size of 0 counts as 1); a size
+ * no block can have is ignored. */
 void jm_large_free(void *ptr, size_t size) JM_HIDDEN;
 
 /*
- * Resize a large block to `new_size` > JM_SMALL_MAX bytes: in place when
- * the page count is unchanged or shrinks, or when the cache holds the
- * pages after it; else by remapping, or by copying.  NULL with ENOMEM
- * leaves the block as it was.
+ * Resize a large block to `new_size` bytes (as for jm_large_alloc()),
+ * keeping its alignment `align`: in place when the page count is
+ * unchanged or shrinks, or when the cache holds the pages after it; else
+ * by remapping (for an alignment of up to a page), or by copying.  NULL
+ * with ENOMEM leaves the block as it was.
  */
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
+void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size,
+		       size_t align) JM_HIDDEN;
 
 /* The whole pages of a large block resized from old_size to new_size
  * bytes, in *old_len and *new_len: 0, or -1 with errno ENOMEM when either
@@ -54,8 +61,8 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size) JM_HIDDEN;
 static inline int jm_large_lens(size_t old_size, size_t new_size, size_t page,
 				size_t *old_len, size_t *new_len)
 {
-	*old_len = jm_large_round(old_size, page);
-	*new_len = jm_large_round(new_size, page);
+	*old_len = jm_large_len(old_size, page);
+	*new_len = jm_large_len(new_size, page);
 	if (*old_len == 0 || *new_len == 0) {
 		errno = ENOMEM;
 		return -1;
@@ -63,12 +70,14 @@ static inline int jm_large_lens(size_t old_size, size_t new_size, size_t page,
 	return 0;
 }
 
-/* A new large block of new_size bytes with the contents of the old one,
- * which is freed: how jm_large_realloc() moves a block.  NULL (ENOMEM)
- * leaves the old block as it was. */
-static inline void *jm_large_move(void *ptr, size_t old_size, size_t new_size)
+/* A new large block of new_size bytes aligned to `align` (as for
+ * jm_large_alloc()) with the contents of the old one, which is freed: how
+ * jm_large_realloc() moves a block.  NULL (ENOMEM) leaves the old block
+ * as it was. */
+static inline void *jm_large_move(void *ptr, size_t old_size, size_t new_size,
+				  size_t align)
 {
-	void *p = jm_large_alloc(new_size, 0);
+	void *p = jm_large_alloc(new_size, align, 0);
 
 	if (p == NULL)
 		return NULL;

@@ -157,28 +157,29 @@ static inline void *jm_local_alloc_zeroed(size_t k, size_t n)
 	return memset(p, 0, n);
 }
 
-/* A large block (large.h); when memory is short, what the calling thread
- * can reach goes back to the system first.  NULL with errno ENOMEM. */
-static inline void *jm_local_large_alloc(size_t size, int zero)
+/* A large block (large.h; `align` 0 for a page); when memory is short,
+ * what the calling thread can reach goes back to the system first.  NULL
+ * with errno ENOMEM. */
+static inline void *jm_local_large_alloc(size_t size, size_t align, int zero)
 {
-	void *p = jm_large_alloc(size, zero);
+	void *p = jm_large_alloc(size, align, zero);
 
 	if (JM_TINY) /* nothing to give back first */
 		return p;
 	jm_local_tick();
 	if (p == NULL && jm_local_trim() != 0)
-		p = jm_large_alloc(size, zero);
+		p = jm_large_alloc(size, align, zero);
 	return p;
 }
 
 /* jm_large_realloc(), likewise. */
 static inline void *jm_local_large_realloc(void *ptr, size_t old_size,
-					   size_t new_size)
+					   size_t new_size, size_t align)
 {
-	void *p = jm_large_realloc(ptr, old_size, new_size);
+	void *p = jm_large_realloc(ptr, old_size, new_size, align);
 
 	if (p == NULL && !JM_TINY && jm_local_trim() != 0)
-		p = jm_large_realloc(ptr, old_size, new_size);
+		p = jm_large_realloc(ptr, old_size, new_size, align);
 	return p;
 }
 

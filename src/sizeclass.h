@@ -219,12 +219,119 @@ static inline int jm_mul_overflows(size_t a, size_t b, size_t *r)
 #endif
 }
 
+/* The bytes of a large block of `size` bytes (0 counts as 1: an aligned
+ * request of 0 bytes may be large), or 0 as jm_large_round(). */
+static inline size_t jm_large_len(size_t size, size_t page)
+{
+	return jm_large_round(size != 0 ? size : 1, page);
+}
+
 /* Usable size of any request, or 0 when no block can have that size. */
 static inline size_t jm_usable_size(size_t size, size_t page)
 {
 	if (jm_is_small(size))
 		return jm_class_size(jm_class_of_small(size));
 	return jm_large_round(size, page);
+}
+
+/*
+ * Aligned blocks.  In the builds with the span pool (JM_ALIGN_NATURAL), a
+ * block of a class is carved at the start of a span plus a multiple of
+ * the class size, and spans start on the boundaries of the pool's units
+ * of 2^JM_UNIT_SHIFT bytes (arena.h, heap.h), so every block is aligned to
+ * the largest power of two that divides its class size, up to
+ * JM_ALIGN_NATURAL_MAX.  A request of `size` bytes aligned to `align` (a
+ * power of two) is therefore served:
+ *  - for align <= JM_MIN_SIZE, as the unaligned request: every block is
+ *    aligned so;
+ *  - for align <= JM_ALIGN_NATURAL_MAX and size <= JM_SMALL_MAX, from the
+ *    smallest class whose size holds `size` and is a multiple of `align`
+ *    (there is one: JM_SMALL_MAX is a multiple of every such alignment);
+ *  - otherwise by a large block of `size` bytes (at least one) rounded up
+ *    to whole pages, mapped at an address aligned to `align`, which
+ *    costs up to align - page bytes of address space more.
+ * The tiny and region-only builds carve blocks one after another or from
+ * a region the program gave, aligned to 16 bytes only: there, a block
+ * aligned to more is padded (jm_align_padded()).
+ */
+#define JM_ALIGN_NATURAL (JM_MMAP && !JM_TINY)
+#define JM_ALIGN_NATURAL_MAX (JM_ALIGN_NATURAL ? (size_t)1 << JM_UNIT_SHIFT : JM_MIN_SIZE)
+
+JM_STATIC_ASSERT(JM_SMALL_MAX % JM_ALIGN_NATURAL_MAX == 0,
+		 "the largest class is a multiple of every natural alignment");
+
+/*
+ * The padded layout of the builds without natural alignment: a request
+ * of `size` bytes aligned to `align` (more than JM_MIN_SIZE) takes an
+ * unaligned block of size + align bytes (size 0 counting as 1), or 0 when
+ * that exceeds JM_REQUEST_MAX, and hands out its first address
+ * past the block's start (by 16 to `align` bytes) that is aligned so; the
+ * word before that address holds the distance back to the block's start.
+ * Its usable size is the block's less `align`, so that any size from the
+ * one asked for up to it frees the block of the same class.
+ */
+static inline size_t jm_align_padded(size_t size, size_t align)
+{
+	size += size == 0; /* a block of 0 bytes has a usable byte */
+	return align <= JM_REQUEST_MAX && size <= JM_REQUEST_MAX - align ? size + align : 0;
+}
+
+/* 1 when `align` is a power of two (0 is not). */
+static inline int jm_align_valid(size_t align)
+{
+	return align != 0 && (align & (align - 1)) == 0;
+}
+
+/* 1 when a request of `size` bytes aligned to `align` is served from a
+ * class (jm_is_small() for align <= JM_MIN_SIZE). */
+static inline int jm_aligned_is_small(size_t size, size_t align)
+{
+	return align <= JM_ALIGN_NATURAL_MAX && size <= JM_SMALL_MAX;
+}
+
+/*
+ * The class of a request of `size` bytes aligned to `align`.
+ * Precondition: align a power of two, jm_aligned_is_small(size, align).
+ * At most one step per class of a doubling: the doubling that holds the
+ * rounded size ends with a power of two at least `align`.
+ */
+static inline size_t jm_class_of_aligned(size_t size, size_t align)
+{
+	size_t k;
+
+	if (align <= JM_MIN_SIZE)
+		return jm_class_of_small(size);
+	k = jm_class_of(size != 0 ? (size + (align - 1)) & ~(align - 1) : align);
+	while ((jm_class_size(k) & (align - 1)) != 0)
+		k++;
+	JM_ASSERT(k < JM_NCLASSES);
+	return k;
+}
+
+/*
+ * Usable size of a request of `size` bytes aligned to `align` (a power of
+ * two), or 0 when no such block can be had: the large block, rounded up
+ * to whole pages, would exceed JM_REQUEST_MAX, or would with the address
+ * space its alignment takes (the padding, in the padded layout).
+ */
+static inline size_t jm_usable_size_aligned(size_t size, size_t align,
+					    size_t page)
+{
+	size_t len;
+
+	if (align <= JM_MIN_SIZE)
+		return jm_usable_size(size, page);
+	if (!JM_ALIGN_NATURAL) {
+		len = jm_align_padded(size, align);
+		len = len != 0 ? jm_usable_size(len, page) : 0;
+		return len != 0 ? len - align : 0;
+	}
+	if (jm_aligned_is_small(size, align))
+		return jm_class_size(jm_class_of_aligned(size, align));
+	len = jm_large_len(size, page);
+	if (len == 0 || (align > page && align - page > JM_REQUEST_MAX - len))
+		return 0;
+	return len;
 }
 
 #endif /* JM_SIZECLASS_H */

@@ -101,6 +101,221 @@ static void realloc_after_free(char *e, size_t len)
 	p = jmrealloc(p, 300, 20);
 }
 
+/* --- Aligned blocks -------------------------------------------------------- */
+
+static void aligned_free_wrong_alignment(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(64, 100);
+
+	say(e, len, "jmfree_aligned(%p, 32, 100): wrong alignment: the block of "
+	    "100 bytes (usable %zu) was allocated with alignment 64",
+	    p, jmalloc_good_size_aligned(64, 100));
+	jmfree_aligned(p, 32, 100);
+}
+
+static void aligned_free_bad_alignment(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(256, 1000);
+
+	say(e, len, "jmfree_aligned(%p, 48, 1000): wrong alignment: the block of "
+	    "1000 bytes (usable %zu) was allocated with alignment 256",
+	    p, jmalloc_good_size_aligned(256, 1000));
+	jmfree_aligned(p, 48, 1000);
+}
+
+static void aligned_free_zero_alignment(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	say(e, len, "jmfree_aligned(%p, 0, 100): wrong alignment: the block of "
+	    "100 bytes (usable %zu) was allocated with no alignment",
+	    p, jmalloc_good_size(100));
+	jmfree_aligned(p, 0, 100);
+}
+
+static void aligned_free_too_small(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(128, 300);
+
+	say(e, len, "jmfree_aligned(%p, 128, 200): wrong size: the block has 300 "
+	    "bytes with alignment 128 (usable %zu)",
+	    p, jmalloc_good_size_aligned(128, 300));
+	jmfree_aligned(p, 128, 200);
+}
+
+static void aligned_free_too_large(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(4096, 5000);
+	size_t over = jmalloc_good_size_aligned(4096, 5000) + 1;
+
+	say(e, len, "jmfree_aligned(%p, 4096, %zu): wrong size: the block has 5000 "
+	    "bytes with alignment 4096 (usable %zu)", p, over, over - 1);
+	jmfree_aligned(p, 4096, over);
+}
+
+static void aligned_large_wrong_size(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(MiB, 3 * MiB);
+
+	say(e, len, "jmfree_aligned(%p, %zu, %zu): wrong size: the block has %zu "
+	    "bytes with alignment %zu (usable %zu)", p, MiB, 2 * MiB, 3 * MiB,
+	    MiB, jmalloc_good_size_aligned(MiB, 3 * MiB));
+	jmfree_aligned(p, MiB, 2 * MiB);
+}
+
+static void aligned_block_given_to_jmfree(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(64, 100);
+
+	say(e, len, "jmfree(%p, 100): wrong alignment: the block of 100 bytes "
+	    "(usable %zu) was allocated with alignment 64",
+	    p, jmalloc_good_size_aligned(64, 100));
+	jmfree(p, 100);
+}
+
+static void plain_block_given_to_jmfree_aligned(char *e, size_t len)
+{
+	void *p = jmalloc(100);
+
+	say(e, len, "jmfree_aligned(%p, 64, 100): wrong alignment: the block of "
+	    "100 bytes (usable %zu) was allocated with no alignment",
+	    p, jmalloc_good_size(100));
+	jmfree_aligned(p, 64, 100);
+}
+
+static void aligned_realloc_wrong_alignment(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(64, 100);
+
+	say(e, len, "jmrealloc_aligned(%p, 128, 100): wrong alignment: the block "
+	    "of 100 bytes (usable %zu) was allocated with alignment 64",
+	    p, jmalloc_good_size_aligned(64, 100));
+	p = jmrealloc_aligned(p, 128, 100, 5000);
+}
+
+static void aligned_double_free(char *e, size_t len)
+{
+	void *p = jmalloc_aligned(1024, 10);
+
+	jmfree_aligned(p, 1024, 10);
+	say(e, len, "jmfree_aligned(%p, 1024, 10): double free: the block of 10 "
+	    "bytes was already freed", p);
+	jmfree_aligned(p, 1024, 10);
+}
+
+START_TEST(test_debug_aligned_free_wrong_alignment)
+{
+	expect_abort(aligned_free_wrong_alignment, "jmfree_aligned with another alignment");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_free_bad_alignment)
+{
+	expect_abort(aligned_free_bad_alignment, "jmfree_aligned with an alignment not a power of two");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_free_zero_alignment)
+{
+	expect_abort(aligned_free_zero_alignment, "jmfree_aligned with alignment 0");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_free_too_small_size)
+{
+	expect_abort(aligned_free_too_small, "jmfree_aligned with a size below the request");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_free_too_large_size)
+{
+	expect_abort(aligned_free_too_large, "jmfree_aligned with a size above the usable size");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_large_block_wrong_size)
+{
+	expect_abort(aligned_large_wrong_size, "jmfree_aligned of a large block, wrong size");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_block_given_to_jmfree)
+{
+	expect_abort(aligned_block_given_to_jmfree, "jmfree of an aligned block");
+}
+END_TEST
+
+START_TEST(test_debug_plain_block_given_to_jmfree_aligned)
+{
+	expect_abort(plain_block_given_to_jmfree_aligned, "jmfree_aligned of a jmalloc block");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_realloc_wrong_alignment)
+{
+	expect_abort(aligned_realloc_wrong_alignment, "jmrealloc_aligned with another alignment");
+}
+END_TEST
+
+START_TEST(test_debug_aligned_double_free)
+{
+	expect_abort(aligned_double_free, "double free of an aligned block");
+}
+END_TEST
+
+/* Correct use of the aligned functions is never stopped: every
+ * alignment, every size the contract allows on free, resizes, and the
+ * alignments of up to 16 mixed with jmalloc and jmfree. */
+START_TEST(test_debug_aligned_correct_use_passes)
+{
+	uint64_t x = 4242;
+	enum { N = 200 };
+	unsigned char *p[N] = { 0 };
+	size_t size[N], align[N];
+	int i, round;
+
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < N; i++) {
+			uint64_t r = test_rand(&x);
+
+			if (p[i] == NULL) {
+				align[i] = (size_t)1 << (r % 22);
+				size[i] = (size_t)(r >> 24) % 9000;
+				if (r % 89 == 0)
+					size[i] += 2 * MiB;
+				p[i] = jmalloc_aligned(align[i], size[i]);
+				ck_assert_ptr_nonnull(p[i]);
+				ck_assert_uint_eq((uintptr_t)p[i] % align[i], 0);
+				memset(p[i], i, size[i]);
+			} else if (r % 3 == 0) {
+				size_t n = (size_t)(r >> 20) % 7000, keep = n < size[i] ? n : size[i], j;
+
+				p[i] = jmrealloc_aligned(p[i], align[i], size[i], n);
+				ck_assert_ptr_nonnull(p[i]);
+				ck_assert_uint_eq((uintptr_t)p[i] % align[i], 0);
+				for (j = 0; j < keep; j++)
+					if (p[i][j] != (unsigned char)i)
+						ck_abort_msg("jmrealloc_aligned lost byte %zu", j);
+				size[i] = n;
+				memset(p[i], i, n);
+			} else {
+				size_t g = jmalloc_good_size_aligned(align[i], size[i]);
+				size_t n = size[i] + (size_t)(r >> 33) % (g - size[i] + 1);
+
+				if (align[i] <= JMALLOC_MIN_ALIGNMENT && (r & 16))
+					jmfree(p[i], n);
+				else
+					jmfree_aligned(p[i], align[i], n);
+				p[i] = NULL;
+			}
+		}
+	}
+	for (i = 0; i < N; i++)
+		jmfree_aligned(p[i], align[i], size[i]);
+	jmfree_aligned(NULL, 3, 12345);
+}
+END_TEST
+
 #if !TEST_ASAN
 static void write_after_free(char *e, size_t len)
 {
@@ -310,7 +525,7 @@ END_TEST
 /*
  * Out of memory, the checking mode fails as the library does without it:
  * NULL and ENOMEM, never a stop.  16-byte blocks until none is left: the
- * table of blocks (16 bytes an entry, doubling at three quarters full)
+ * table of blocks (24 bytes an entry, doubling at three quarters full)
  * runs out of room before the blocks do.  Then freed blocks serve again.
  */
 static int body_oom_gives_enomem(void)
@@ -486,6 +701,17 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, test_debug_trim_keeps_fill_check);
 #endif
 	tcase_add_test(tc, test_debug_correct_use_passes);
+	tcase_add_test(tc, test_debug_aligned_free_wrong_alignment);
+	tcase_add_test(tc, test_debug_aligned_free_bad_alignment);
+	tcase_add_test(tc, test_debug_aligned_free_zero_alignment);
+	tcase_add_test(tc, test_debug_aligned_free_too_small_size);
+	tcase_add_test(tc, test_debug_aligned_free_too_large_size);
+	tcase_add_test(tc, test_debug_aligned_large_block_wrong_size);
+	tcase_add_test(tc, test_debug_aligned_block_given_to_jmfree);
+	tcase_add_test(tc, test_debug_plain_block_given_to_jmfree_aligned);
+	tcase_add_test(tc, test_debug_aligned_realloc_wrong_alignment);
+	tcase_add_test(tc, test_debug_aligned_double_free);
+	tcase_add_test(tc, test_debug_aligned_correct_use_passes);
 	tcase_add_test(tc, test_debug_trim_keeps_double_free_check);
 	tcase_add_test(tc, test_debug_trim_keeps_size_check);
 	tcase_add_test(tc, test_debug_trim_then_reuse_passes);

@@ -17,15 +17,17 @@
 
 static volatile unsigned char sink;
 
+/* The whole usable size is the block's: asked for as such, as the
+ * header says a program that uses it does (the compiler and
+ * _FORTIFY_SOURCE know only of the size asked for). */
 START_TEST(test_guard_block_is_whole)
 {
-	/* The whole usable size, asked for (the compiler and
-	 * _FORTIFY_SOURCE know a block by the size asked). */
-	size_t g = jmalloc_good_size(3 * MiB + 5);
+	size_t size = 3 * MiB + 5, g = jmalloc_good_size(size);
 	unsigned char *p = jmalloc(g);
 
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq((uintptr_t)p % page_size(), 0);
+	ck_assert_uint_gt(g, size);
 	memset(p, 0x3c, g);
 	ck_assert_uint_eq(p[0], 0x3c);
 	ck_assert_uint_eq(p[g - 1], 0x3c);
@@ -105,6 +107,52 @@ START_TEST(test_guard_shrunk_block_overrun_faults)
 }
 END_TEST
 
+/* An aligned large block is aligned, resizes keep its alignment, and it
+ * is freed at once like the others. */
+START_TEST(test_guard_aligned_block_is_aligned)
+{
+	struct jmalloc_stats st;
+	size_t align;
+
+	for (align = 128 * KiB; align <= 8 * MiB; align <<= 2) {
+		unsigned char *p = jmalloc_aligned(align, 2 * MiB);
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % align, 0);
+		memset(p, 0x77, 2 * MiB);
+		p = jmrealloc_aligned(p, align, 2 * MiB, 3 * MiB);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % align, 0);
+		ck_assert_uint_eq(p[2 * MiB - 1], 0x77);
+		jmfree_aligned(p, align, 3 * MiB);
+	}
+	ck_assert_int_eq(jmalloc_stats(&st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.large_live, 0);
+	ck_assert_uint_eq(st.large_cached, 0);
+}
+END_TEST
+
+START_TEST(test_guard_aligned_block_overrun_faults)
+{
+	size_t align = 2 * MiB;
+	unsigned char *p = jmalloc_aligned(align, 100);
+
+	ck_assert_ptr_nonnull(p);
+	((volatile unsigned char *)p)[jmalloc_good_size_aligned(align, 100)] = 1;
+}
+END_TEST
+
+START_TEST(test_guard_aligned_block_underrun_faults)
+{
+	unsigned char *p = jmalloc_aligned(4 * MiB, 3 * MiB);
+	uintptr_t before;
+
+	ck_assert_ptr_nonnull(p);
+	before = (uintptr_t)p - 1;
+	sink = *(volatile unsigned char *)before;
+}
+END_TEST
+
 static Suite *guard_suite(void)
 {
 	Suite *s = suite_create("guard");
@@ -113,11 +161,16 @@ static Suite *guard_suite(void)
 	tcase_add_test(tc, test_guard_block_is_whole);
 	tcase_add_test(tc, test_guard_blocks_are_not_cached);
 	tcase_add_test(tc, test_guard_realloc_keeps_contents_and_guards);
+	tcase_add_test(tc, test_guard_aligned_block_is_aligned);
 	/* A memory checker reports the access itself, before the fault. */
 	if (!checker_watching()) {
 		tcase_add_test_raise_signal(tc, test_guard_overrun_faults, SIGSEGV);
 		tcase_add_test_raise_signal(tc, test_guard_underrun_faults, SIGSEGV);
 		tcase_add_test_raise_signal(tc, test_guard_shrunk_block_overrun_faults,
+					    SIGSEGV);
+		tcase_add_test_raise_signal(tc, test_guard_aligned_block_overrun_faults,
+					    SIGSEGV);
+		tcase_add_test_raise_signal(tc, test_guard_aligned_block_underrun_faults,
 					    SIGSEGV);
 	}
 	suite_add_tcase(s, tc);

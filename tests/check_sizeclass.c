@@ -157,6 +157,78 @@ START_TEST(test_usable_size_up_to_2mib)
 }
 END_TEST
 
+/* jm_class_of_aligned(): for every natural alignment and every small
+ * size, the smallest class that holds the size and whose size is a
+ * multiple of the alignment, found by a walk over all classes. */
+START_TEST(test_class_of_aligned_is_smallest_multiple)
+{
+	size_t align = (size_t)32 << _i, size, k;
+
+	for (size = 0; size <= JM_SMALL_MAX; size += size < 4096 ? 1 : 61) {
+		size_t want = JM_NCLASSES;
+
+		for (k = 0; k < JM_NCLASSES && want == JM_NCLASSES; k++)
+			if (jm_class_size(k) >= size && jm_class_size(k) % align == 0)
+				want = k;
+		ck_assert_uint_lt(want, JM_NCLASSES);
+		k = jm_class_of_aligned(size, align);
+		ck_assert_msg(k == want, "jm_class_of_aligned(%zu, %zu) = %zu, want %zu",
+			      size, align, k, want);
+		ck_assert(jm_aligned_is_small(size, align));
+		ck_assert_uint_eq(jm_usable_size_aligned(size, align, 4096),
+				  jm_class_size(want));
+	}
+	/* At and below JM_MIN_SIZE: the unaligned classes. */
+	for (size = 0; size <= 5000; size++)
+		ck_assert_uint_eq(jm_class_of_aligned(size, JM_MIN_SIZE),
+				  jm_class_of_small(size));
+}
+END_TEST
+
+/* Large aligned requests: whole pages, and 0 where the alignment's extra
+ * address space would pass JM_REQUEST_MAX. */
+START_TEST(test_usable_size_aligned_large)
+{
+	size_t page = 4096;
+
+	ck_assert(!jm_aligned_is_small(0, JM_ALIGN_NATURAL_MAX * 2));
+	ck_assert(!jm_aligned_is_small(JM_SMALL_MAX + 1, 64));
+	ck_assert_uint_eq(jm_usable_size_aligned(0, (size_t)1 << 20, page), page);
+	ck_assert_uint_eq(jm_usable_size_aligned(JM_SMALL_MAX + 1, 64, page),
+			  JM_SMALL_MAX + page);
+	ck_assert_uint_eq(jm_usable_size_aligned(JM_REQUEST_MAX - page + 1, 2 * page, page), 0);
+	ck_assert_uint_eq(jm_usable_size_aligned(JM_REQUEST_MAX - 2 * page + 1, 2 * page, page),
+			  JM_REQUEST_MAX - 2 * page + 1);
+	ck_assert_uint_eq(jm_usable_size_aligned(1, (size_t)1 << (sizeof(size_t) * 8 - 1), page), 0);
+	ck_assert_uint_eq(jm_usable_size_aligned(SIZE_MAX, 64, page), 0);
+}
+END_TEST
+
+/* Where blocks are not aligned by the layout (the tiny and region-only
+ * builds), an aligned block is padded: the usable size of size + align
+ * bytes (size at least 1) less align, and 0 where that passes
+ * JM_REQUEST_MAX. */
+START_TEST(test_usable_size_aligned_padded)
+{
+	size_t page = 4096, align, size;
+
+	for (align = 32; align <= ((size_t)1 << 24); align <<= 1) {
+		for (size = 0; size <= 70000; size += size < 600 ? 1 : 997) {
+			size_t u = jm_usable_size_aligned(size, align, page);
+
+			ck_assert_uint_eq(u, jm_usable_size((size != 0 ? size : 1) + align, page) -
+					      align);
+			ck_assert_uint_ge(u, size != 0 ? size : 1);
+			/* Any size up to the usable one frees the same block. */
+			ck_assert_uint_eq(jm_usable_size(u + align, page), u + align);
+		}
+		ck_assert_uint_eq(jm_usable_size_aligned(JM_REQUEST_MAX - align + 1, align, page), 0);
+		ck_assert_uint_eq(jm_usable_size_aligned(SIZE_MAX, align, page), 0);
+	}
+	ck_assert_uint_eq(jm_usable_size_aligned(1, (size_t)1 << (sizeof(size_t) * 8 - 1), page), 0);
+}
+END_TEST
+
 START_TEST(test_large_round_never_wraps)
 {
 	size_t pages[] = { 4096, 16384, 65536 };
@@ -194,6 +266,15 @@ static Suite *sizeclass_suite(void)
 	tcase_add_loop_test(tc, test_class_boundaries, 0, JM_NCLASSES);
 	tcase_add_test(tc, test_class_zero_is_smallest);
 	tcase_add_test(tc, test_usable_size_up_to_2mib);
+	/* Alignments 32 B to 64 KiB. */
+	if (JM_ALIGN_NATURAL) {
+		/* Alignments 32 << _i up to JM_ALIGN_NATURAL_MAX. */
+		tcase_add_loop_test(tc, test_class_of_aligned_is_smallest_multiple, 0,
+				    JM_UNIT_SHIFT - 4);
+		tcase_add_test(tc, test_usable_size_aligned_large);
+	} else {
+		tcase_add_test(tc, test_usable_size_aligned_padded);
+	}
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_large_round_never_wraps);
 	suite_add_tcase(s, lim);

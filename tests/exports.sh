@@ -3,18 +3,22 @@
 set -u
 lib=${top_builddir:-.}/.libs/libjmalloc.so
 want="jmalloc
+jmalloc_aligned
 jmalloc_good_size
+jmalloc_good_size_aligned
 jmalloc_region
 jmalloc_stats
 jmalloc_trim
 jmcalloc
 jmfree
+jmfree_aligned
 jmheap_alloc
 jmheap_calloc
 jmheap_create
 jmheap_free
 jmheap_realloc
-jmrealloc"
+jmrealloc
+jmrealloc_aligned"
 if [ ! -f "$lib" ]; then
 	# A static-only build: no dynamic symbol table to check.  Check the
 	# archive's global definitions carry the library's prefix instead.

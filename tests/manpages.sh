@@ -1,7 +1,8 @@
 #!/bin/sh
 # manpages.sh - the manual pages are well formed and cover the public API.
 #
-#  - each main page (man/jmalloc.3, man/jmheap_create.3: the pages that are
+#  - each main page (man/jmalloc.3, man/jmheap_create.3,
+#    man/jmalloc_aligned.3: the pages that are
 #    not aliases) passes `mandoc -Tlint -Wwarning` with no message (this
 #    part is skipped, with a note, when mandoc is not installed);
 #  - every function declared with JMALLOC_API in include/jmalloc.h.in is
@@ -17,7 +18,7 @@
 
 me=manpages.sh
 header=$top_srcdir/include/jmalloc.h.in
-mains="jmalloc jmheap_create"
+mains="jmalloc jmheap_create jmalloc_aligned"
 makefile=$top_srcdir/Makefile.am
 failed=0
 
