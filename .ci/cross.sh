@@ -34,7 +34,7 @@ apt() { $SUDO apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 log "installing the cross compilers, qemu-user and Check for i386"
 $SUDO dpkg --add-architecture i386
 apt update -qq
-apt install -y -qq gcc-i686-linux-gnu libc6-dev-i386-cross \
+apt install -y -qq gcc-i686-linux-gnu g++-i686-linux-gnu libc6-dev-i386-cross \
 	gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \
 	check:i386 pkgconf:i386 libc6-dbg:i386 >/dev/null

@@ -10,7 +10,7 @@ b=${top_builddir:-.}
 s=${top_srcdir:-.}
 cxx=${CXX:-c++}
 if [ "${JM_HAVE_CXX:-yes}" != yes ]; then
-	echo "skip: configure found no C++ compiler that builds a program (CXX=$cxx); install one (Debian: g++) and run configure again"
+	echo "skip: configure found no C++ compiler that builds programs for the machine the library is built for (CXX=$cxx); install one (Debian: g++, or g++-TRIPLET when cross-compiling) and run configure again"
 	exit 77
 fi
 tmp=$(mktemp -d)
