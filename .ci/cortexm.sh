@@ -9,19 +9,13 @@
 # status) and run under qemu-system-arm, each of which must exit with 0.
 #
 # Usage, from anywhere: bash .ci/cortexm.sh
-set -euo pipefail
+ci_name=cortexm
+# shellcheck source=.ci/common.sh
+. "$(dirname "$0")/common.sh"
 
-cd "$(dirname "$0")/.."
-top=$PWD
-log() { printf '\n=== cortexm: %s\n' "$*"; }
-die() { printf 'cortexm: FAIL: %s\n' "$*" >&2; exit 1; }
-
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
 log "installing the cross compiler, newlib and QEMU"
-$SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-$SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq gcc-arm-none-eabi \
+apt_get update -qq
+apt_get install -y -qq gcc-arm-none-eabi \
 	libnewlib-arm-none-eabi qemu-system-arm >/dev/null
 
 cpu="-mcpu=cortex-m4 -mthumb"

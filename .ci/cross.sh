@@ -20,28 +20,20 @@
 #     libc6-dbg, which Valgrind needs for 32-bit programs).
 #
 # Run from .ci/run on a clean source tree, or by hand:  bash .ci/cross.sh
-set -euo pipefail
-
-cd "$(dirname "$0")/.."
-top=$PWD
-log() { printf '\n=== %s\n' "$*"; }
-fail() { printf 'cross.sh: %s\n' "$*" >&2; exit 1; }
-
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
-apt() { $SUDO apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+ci_name=cross
+# shellcheck source=.ci/common.sh
+. "$(dirname "$0")/common.sh"
 log "installing the cross compilers, qemu-user and Check for i386"
 $SUDO dpkg --add-architecture i386
-apt update -qq
-apt install -y -qq gcc-i686-linux-gnu g++-i686-linux-gnu libc6-dev-i386-cross \
+apt_get update -qq
+apt_get install -y -qq gcc-i686-linux-gnu g++-i686-linux-gnu libc6-dev-i386-cross \
 	gcc-powerpc-linux-gnu libc6-dev-powerpc-cross \
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \
 	check:i386 pkgconf:i386 libc6-dbg:i386 >/dev/null
 
 [ -x configure ] || autoreconf -fi
 [ ! -e config.status ] ||
-	fail "the source tree is configured; run make distclean first (the builds here are out of tree)"
+	die "the source tree is configured; run make distclean first (the builds here are out of tree)"
 
 # Where the guest's address space is capped: the out-of-memory part of
 # tests/contract runs into the cap instead of filling 16 GiB.
@@ -68,11 +60,11 @@ contract() {
 			LOG_COMPILER="$qemu" LOG_FLAGS="-R $qemu_cap" 2>&1) ||
 			{ printf '%s\n' "$out" | tail -30; cat "$dir/tests/contract.log" || true; exit 1; }
 		file "$dir/tests/contract" | grep -q "statically linked" ||
-			fail "$dir/tests/contract is not linked statically"
+			die "$dir/tests/contract is not linked statically"
 		# Where configure found no Check for the host, make check says so.
 		if grep -q "^HAVE_CHECK_TRUE='#'" "$dir/config.log"; then
 			printf '%s\n' "$out" | grep "the Check suites are off" ||
-				fail "$triplet: make check did not say that the Check suites are off"
+				die "$triplet: make check did not say that the Check suites are off"
 		fi
 		sed -n "s/^contract: /  JMALLOC_CHECK=$check: /p" "$dir/tests/contract.log"
 	done
@@ -94,8 +86,8 @@ for opt in "" "--disable-threads --enable-hardening"; do
 	(cd "$dir" && "$top/configure" -q --host=i686-linux-gnu --enable-werror $opt &&
 		make -j2 check) || { cat "$dir/test-suite.log"; exit 1; }
 	grep -q ":test-result: PASS" "$dir/tests/check_api.trs" ||
-		fail "i686: the Check suites did not run (no Check for i386?)"
+		die "i686: the Check suites did not run (no Check for i386?)"
 	file "$dir/tests/.libs/check_api" | grep -q "ELF 32-bit" ||
-		fail "i686: the suite was not built as 32-bit"
+		die "i686: the suite was not built as 32-bit"
 done
 log "cross: every build passed, in ${SECONDS}s"

@@ -15,22 +15,13 @@
 # Everything is built in a temporary directory: the checkout stays clean.
 #
 # Usage, from anywhere: bash .ci/packages.sh
-set -euo pipefail
-
-cd "$(dirname "$0")/.."
-top=$PWD
-log() { printf '\n=== packages: %s\n' "$*"; }
-die() { printf 'packages: FAIL: %s\n' "$*" >&2; exit 1; }
+ci_name=packages
+# shellcheck source=.ci/common.sh
+. "$(dirname "$0")/common.sh"
 start=$SECONDS
 
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-export DEBIAN_FRONTEND=noninteractive
 # pkg-config must find the installed package's jmalloc.pc, not another.
 unset PKG_CONFIG_PATH PKG_CONFIG_LIBDIR
-
-# Another apt or dpkg may be at work on the machine: wait for its lock.
-apt_get() { $SUDO apt-get -o DPkg::Lock::Timeout=600 "$@"; }
 
 log "installing the packaging tools"
 apt_get update -qq || { sleep 30; apt_get update -qq; }
