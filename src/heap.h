@@ -65,16 +65,24 @@ struct jm_block {
 
 extern uintptr_t jm_link_key JM_HIDDEN;
 
-/* The value to store at `slot` for v, or the value v that a word read
- * at `slot` stands for: the mangling is its own inverse. */
-static inline uintptr_t jm_mangle(const void *slot, uintptr_t v)
+/* The value to store at `slot` for v with `key`, or the value v that a
+ * word read at `slot` stands for: the mangling is its own inverse.  The
+ * heaps on a caller's memory have a key of their own (region.h). */
+static inline uintptr_t jm_mangle_key(const void *slot, uintptr_t v, uintptr_t key)
 {
 #if JM_HARDEN
-	return v ^ ((uintptr_t)slot >> 12) ^ jm_link_key;
+	return v ^ ((uintptr_t)slot >> 12) ^ key;
 #else
 	(void)slot;
+	(void)key;
 	return v;
 #endif
+}
+
+/* jm_mangle_key() with the process's key. */
+static inline uintptr_t jm_mangle(const void *slot, uintptr_t v)
+{
+	return jm_mangle_key(slot, v, jm_link_key);
 }
 
 /* Stop the program at a free block whose link was overwritten. */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "debug.h"
 #include "jmalloc.h"
@@ -41,6 +42,7 @@ struct jmheap *jmheap_create(void *mem, size_t len)
 	h = (struct jmheap *)aligned;
 	if (jm_region_init(&h->r, h, len - (aligned - a)) != 0)
 		return NULL;
+	h->r.given = len;
 	if (jm_checked())
 		jm_debug_heap_create(mem, len);
 	return h;
@@ -93,4 +95,23 @@ void *jmheap_calloc(struct jmheap *h, size_t nmemb, size_t size)
 	if (jm_checked())
 		return jm_debug_heap_alloc(&h->r, n, 1);
 	return jm_region_alloc(&h->r, n, 1);
+}
+
+int jmheap_stats(struct jmheap *h, struct jmalloc_stats *stats, size_t size)
+{
+	struct jmalloc_stats st;
+	struct jm_region_stats rs;
+
+	if (h == NULL || stats == NULL || size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	jm_region_stats(&h->r, &rs);
+	memset(&st, 0, sizeof(st));
+	st.mapped = rs.given;
+	st.listed = rs.listed;
+	st.unused_spans = rs.free_runs;
+	st.large_live = rs.big_live;
+	memcpy(stats, &st, size < sizeof(st) ? size : sizeof(st));
+	return 0;
 }

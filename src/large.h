@@ -36,9 +36,9 @@
  * aligned block) aligned to `align` (a power of two; 0 or up to a page:
  * to a page), or NULL (ENOMEM); zero-filled when `zero` is 1.  A cached
  * extent serves when it holds an aligned piece of the block's pages.  In
- * the builds without the span pool (fixed.c), whose blocks are aligned to
- * 16 bytes only, `align` is at most JM_MIN_SIZE: jmalloc.c pads the blocks
- * of the aligned functions there (jm_align_padded()). */
+ * the builds without the span pool (tiny.c, region-only.c), whose blocks
+ * are aligned to 16 bytes only, `align` is at most JM_MIN_SIZE: jmalloc.c
+ * pads the blocks of the aligned functions there (jm_align_padded()). */
 void *jm_large_alloc(size_t size, size_t align, int zero) JM_HIDDEN;
 
 /* Give a large block back to the cache (a size of 0 counts as 1); a size

@@ -1,6 +1,6 @@
 /*
  * local.h - which heap serves the calling thread, and what happens when
- * one of its free lists runs empty or past its limit.  Two builds:
+ * one of its free lists runs empty or past its limit.  Four builds:
  *
  *  threads (default): each thread has a heap of its own, reached through
  *  one initial-exec TLS pointer; surplus blocks go to a shared pool in
@@ -9,9 +9,17 @@
  *  --disable-threads: one heap for the process, no TLS, no locks
  *  (single.c).
  *
+ *  --enable-tiny: one heap of the tiny engine (heap.h), which carves from
+ *  an arena mapped at a time, or from the memory of jmalloc_region()
+ *  without mmap (tiny.c).
+ *
+ *  the region-only library (--without-mmap): one region heap (region.h)
+ *  over the memory of jmalloc_region(), whose spans go back to its free
+ *  memory when empty (region-only.c).
+ *
  * The fast paths in the entry points need neither a lock nor an atomic
  * operation: pop or push on the local heap, with `count` kept against the
- * bin's `limit`.
+ * bin's `limit` (a region heap's own calls, in the region-only library).
  */
 #ifndef JM_LOCAL_H
 #define JM_LOCAL_H
@@ -23,6 +31,7 @@
 #include "common.h"
 #include "heap.h"
 #include "large.h"
+#include "region.h"
 
 #if JM_THREADS
 /* The calling thread's heap; until the thread first needs one, a shared
@@ -59,15 +68,22 @@ static inline struct jm_heap *jm_local_heap(void)
 {
 	return &jm_single_heap;
 }
-#else
-/* The build without mmap, or the tiny one: one region heap (fixed.c). */
-struct jm_region;
-extern struct jm_region jm_fixed JM_HIDDEN;
+#elif JM_TINY
+/* The tiny library: one heap of the tiny engine (tiny.c), and the bytes
+ * of memory it was given (for jmalloc_stats). */
+struct jm_tiny {
+	struct jm_heap heap;
+	size_t len;
+};
+extern struct jm_tiny jm_tiny JM_HIDDEN;
 
 static inline struct jm_heap *jm_local_heap(void)
 {
-	return (struct jm_heap *)(void *)&jm_fixed; /* its first member */
+	return &jm_tiny.heap;
 }
+#else
+/* The region-only library: one region heap (region-only.c). */
+extern struct jm_region jm_global JM_HIDDEN;
 #endif
 
 /*
@@ -105,6 +121,7 @@ struct jm_local_stats {
 };
 void jm_local_stats(struct jm_local_stats *st) JM_HIDDEN;
 
+#if JM_MMAP || JM_TINY
 /* A block of class k for heap h, whose free list of k is empty: carved,
  * or taken from elsewhere.  NULL with errno ENOMEM. */
 void *jm_local_refill(struct jm_heap *h, size_t k) JM_HIDDEN;
@@ -157,6 +174,38 @@ static inline void *jm_local_alloc_zeroed(size_t k, size_t n)
 	return memset(p, 0, n);
 }
 
+/* Give back a block of class k from the calling thread. */
+static inline void jm_local_free(void *p, size_t k)
+{
+	struct jm_heap *h = jm_local_heap();
+
+	/* The tiny build's one heap keeps every free block: no limit. */
+	if (!JM_TINY && JM_UNLIKELY(h->count[k] >= h->limit[k]))
+		jm_local_overflow(h, p, k);
+	else
+		jm_heap_push(h, p, k);
+}
+
+#else
+/* The region-only library: the calls of its one region heap. */
+static inline void *jm_local_alloc(size_t k)
+{
+	return jm_region_alloc_class(&jm_global, k);
+}
+
+static inline void *jm_local_alloc_zeroed(size_t k, size_t n)
+{
+	void *p = jm_region_alloc_class(&jm_global, k);
+
+	return p != NULL ? memset(p, 0, n) : NULL;
+}
+
+static inline void jm_local_free(void *p, size_t k)
+{
+	jm_region_free_class(&jm_global, p, k);
+}
+#endif
+
 /* A large block (large.h; `align` 0 for a page); when memory is short,
  * what the calling thread can reach goes back to the system first.  NULL
  * with errno ENOMEM. */
@@ -189,18 +238,6 @@ static inline void jm_local_large_free(void *ptr, size_t size)
 	jm_large_free(ptr, size);
 	if (!JM_TINY)
 		jm_local_tick();
-}
-
-/* Give back a block of class k from the calling thread. */
-static inline void jm_local_free(void *p, size_t k)
-{
-	struct jm_heap *h = jm_local_heap();
-
-	/* The tiny build's one heap keeps every free block: no limit. */
-	if (!JM_TINY && JM_UNLIKELY(h->count[k] >= h->limit[k]))
-		jm_local_overflow(h, p, k);
-	else
-		jm_heap_push(h, p, k);
 }
 
 #endif /* JM_LOCAL_H */

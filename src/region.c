@@ -6,136 +6,372 @@
 
 #include "os.h"
 #include "region.h"
+#include "report.h"
 #include "sizeclass.h"
 
-struct jm_big {
-	struct jm_big *next; /* mangled as free-list links are (heap.h) */
-	size_t len;
+/* A span of a class, in its first bytes; its blocks follow. */
+struct jm_rspan {
+	struct jm_block *free; /* its free blocks, LIFO (links mangled) */
+	uint32_t next, prev;   /* its class's list: unit number + 1, or 0 */
+	uint32_t live;	       /* blocks in use */
+	uint32_t carved;       /* bytes of blocks carved, from the first */
+	uint32_t end;	       /* bytes of its blocks */
 };
 
-JM_STATIC_ASSERT(sizeof(struct jm_big) <= JM_MIN_SIZE,
-		 "a freed large block's header fits in its first 16 bytes");
+#define JM_RSPAN_HDR \
+	((sizeof(struct jm_rspan) + (JM_MIN_SIZE - 1)) & ~(size_t)(JM_MIN_SIZE - 1))
 
-int jm_region_init(struct jm_region *r, void *mem, size_t len)
+/* A run of free units, in its first bytes. */
+struct jm_run {
+	struct jm_run *next; /* mangled as free-list links are */
+	size_t len;	     /* bytes, whole units */
+};
+
+JM_STATIC_ASSERT(sizeof(struct jm_run) <= JM_REGION_SPAN_MIN &&
+			 JM_RSPAN_HDR < JM_REGION_SPAN_MIN,
+		 "a unit holds a run's header and a span's");
+JM_STATIC_ASSERT(((JM_SMALL_MAX + JM_REGION_SPAN_MIN) / JM_REGION_SPAN_MIN) * 9 < 65536,
+		 "a span's units are told apart by the 16-bit map");
+JM_STATIC_ASSERT(JM_REGION_SPAN_MIN <= JM_SPAN_SIZE &&
+			 (JM_REGION_SPAN_MIN & (JM_REGION_SPAN_MIN - 1)) == 0,
+		 "units are powers of two");
+
+static jm_region_hook_fn *jm_region_hook;
+
+void jm_region_set_hook(jm_region_hook_fn *fn)
 {
-	char *start = mem;
-
-	if (mem == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((char *)r == start) {
-		/* The region heap at the start of its own memory. */
-		size_t used = (sizeof(*r) + (JM_MIN_SIZE - 1)) & ~(JM_MIN_SIZE - 1);
-
-		if (len < used + JM_MIN_SIZE) {
-			errno = ENOMEM; /* r itself does not fit */
-			return -1;
-		}
-		start += used;
-		len -= used;
-	}
-	jm_heap_init_region(&r->heap, start, len, 0);
-	if (r->heap.region_left < JM_MIN_SIZE) {
-		jm_heap_init(&r->heap); /* as it was: no region */
-		errno = ENOMEM;
-		return -1;
-	}
-	r->big = NULL;
-	r->base = r->heap.region;
-	r->len = r->heap.region_left;
-	r->big_live = 0;
-	return 0;
+	jm_region_hook = fn;
 }
 
-/* Bytes of a large block of `size` bytes, or 0 when none can have it. */
-static size_t jm_big_len(size_t size)
+/* --- Runs of free units ------------------------------------------------------ */
+
+static struct jm_run *jm_run_next(const struct jm_region *r, const struct jm_run *b)
 {
-	return jm_large_round(size, jm_os_page_size());
+	return (struct jm_run *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
 }
 
-static struct jm_big *jm_big_next(const struct jm_big *b)
+static void jm_run_link(const struct jm_region *r, struct jm_run *b, struct jm_run *next)
 {
-	return (struct jm_big *)jm_mangle(&b->next, (uintptr_t)b->next);
+	b->next = (struct jm_run *)jm_mangle_key(&b->next, (uintptr_t)next, r->key);
 }
 
-static void jm_big_link(struct jm_big *b, struct jm_big *next)
+/* Put [p, p + len) back on the runs, merged with a free neighbour on
+ * either side. */
+static void jm_run_put(struct jm_region *r, char *p, size_t len)
 {
-	b->next = (struct jm_big *)jm_mangle(&b->next, (uintptr_t)next);
-}
+	struct jm_run *pprev = NULL, *prev = NULL, *next = r->runs, *b;
 
-/*
- * Put [p, p + len) on the freed large blocks, which are kept in address
- * order, merged with a freed neighbour on either side; a block that then
- * ends where what is left of the memory starts goes back to it.
- */
-static void jm_big_put(struct jm_region *r, char *p, size_t len)
-{
-	struct jm_heap *h = &r->heap;
-	struct jm_big *pprev = NULL, *prev = NULL, *next = r->big, *b;
-
+	JM_ASSERT(len != 0 && len % ((size_t)1 << r->shift) == 0);
+	JM_ASSERT(jm_region_holds(r, p, len));
 	while (next != NULL && (char *)next < p) {
 		pprev = prev;
 		prev = next;
-		next = jm_big_next(next);
+		next = jm_run_next(r, next);
 	}
+	JM_ASSERT(next == NULL || p + len <= (char *)next);
 	if (next != NULL && p + len == (char *)next) {
-		len += next->len; /* the next one joins this one */
-		next = jm_big_next(next);
+		len += next->len; /* the next run joins this one */
+		next = jm_run_next(r, next);
 	}
 	if (prev != NULL && (char *)prev + prev->len == p) {
 		p = (char *)prev; /* this one joins the one before */
 		len += prev->len;
 		prev = pprev;
 	}
-	if (h->region != NULL && p + len == h->region) {
-		/* The last of them (next is NULL): back to the memory left. */
-		h->region = p;
-		h->region_left += len;
-		b = next;
-	} else {
-		b = (struct jm_big *)(void *)p;
-		jm_big_link(b, next);
-		b->len = len;
-	}
+	b = (struct jm_run *)(void *)p;
+	jm_run_link(r, b, next);
+	b->len = len;
 	if (prev == NULL)
-		r->big = b;
+		r->runs = b;
 	else
-		jm_big_link(prev, b);
+		jm_run_link(r, prev, b);
 }
 
-/* A large block of len bytes: the front of the first freed one that
- * holds it, else carved from what is left of the memory, else NULL. */
-static char *jm_big_take(struct jm_region *r, size_t len)
+/* Take the first len bytes of run b (prev: the run before it, or NULL). */
+static char *jm_run_front(struct jm_region *r, struct jm_run *prev, struct jm_run *b,
+			  size_t len)
 {
-	struct jm_heap *h = &r->heap;
-	struct jm_big *b, *prev = NULL;
-	char *p;
+	struct jm_run *next = jm_run_next(r, b);
 
-	for (b = r->big; b != NULL; prev = b, b = jm_big_next(b)) {
-		struct jm_big *next;
-		size_t blen = b->len;
+	JM_ASSERT(b->len >= len);
+	if (b->len > len) {
+		struct jm_run *rest = (struct jm_run *)(void *)((char *)b + len);
 
-		if (blen < len)
+		rest->len = b->len - len;
+		jm_run_link(r, rest, next);
+		next = rest;
+	}
+	if (prev == NULL)
+		r->runs = next;
+	else
+		jm_run_link(r, prev, next);
+	return (char *)b;
+}
+
+/* The front of the first run of at least len bytes that starts at `at`
+ * (NULL: anywhere), or NULL. */
+static char *jm_run_find(struct jm_region *r, size_t len, const char *at)
+{
+	struct jm_run *b, *prev = NULL;
+
+	for (b = r->runs; b != NULL; prev = b, b = jm_run_next(r, b)) {
+		if (at != NULL && (char *)b != at) {
+			if ((char *)b > at)
+				return NULL;
 			continue;
-		next = jm_big_next(b);
-		if (prev == NULL)
-			r->big = next;
-		else
-			jm_big_link(prev, next);
-		p = (char *)b;
-		if (blen > len)
-			jm_big_put(r, p + len, blen - len);
-		return p;
+		}
+		if (b->len >= len)
+			return jm_run_front(r, prev, b, len);
+		if (at != NULL)
+			return NULL;
 	}
-	if (h->region == NULL || h->region_left < len) {
+	return NULL;
+}
+
+/* len bytes of free units: the first run that holds them, once more after
+ * the empty spans went back; else NULL with ENOMEM. */
+static char *jm_run_take(struct jm_region *r, size_t len)
+{
+	char *p = jm_run_find(r, len, NULL);
+
+	if (p == NULL && jm_region_reclaim(r) != 0)
+		p = jm_run_find(r, len, NULL);
+	if (p == NULL)
 		errno = ENOMEM;
-		return NULL;
-	}
-	p = h->region;
-	h->region_left -= len;
-	h->region = h->region_left != 0 ? p + len : NULL;
 	return p;
+}
+
+/* --- Spans ------------------------------------------------------------------- */
+
+/* Units of a span of blocks of sz bytes: the fewest that hold one and
+ * waste at most an eighth of themselves; *blocks gets its blocks. */
+static size_t jm_rspan_units(const struct jm_region *r, size_t sz, size_t *blocks)
+{
+	size_t unit = (size_t)1 << r->shift;
+	size_t n = (sz + JM_RSPAN_HDR + unit - 1) >> r->shift;
+
+	for (;; n++) {
+		size_t bytes = n << r->shift, room = bytes - JM_RSPAN_HDR;
+
+		*blocks = room / sz;
+		if ((room - *blocks * sz + JM_RSPAN_HDR) * 8 <= bytes)
+			return n;
+	}
+}
+
+static struct jm_rspan *jm_rspan_at(const struct jm_region *r, uint32_t ref)
+{
+	return (struct jm_rspan *)(void *)(r->base + ((size_t)(ref - 1) << r->shift));
+}
+
+static uint32_t jm_rspan_ref(const struct jm_region *r, const struct jm_rspan *s)
+{
+	return (uint32_t)(((const char *)s - r->base) >> r->shift) + 1;
+}
+
+/* Put span s first on the list of class k. */
+static void jm_rspan_push(struct jm_region *r, size_t k, struct jm_rspan *s)
+{
+	struct jm_rspan *first = r->avail[k];
+
+	s->prev = 0;
+	s->next = 0;
+	if (first != NULL) {
+		s->next = jm_rspan_ref(r, first);
+		first->prev = jm_rspan_ref(r, s);
+	}
+	r->avail[k] = s;
+}
+
+/* Take span s off the list of class k. */
+static void jm_rspan_unlink(struct jm_region *r, size_t k, struct jm_rspan *s)
+{
+	struct jm_rspan *next = s->next != 0 ? jm_rspan_at(r, s->next) : NULL;
+
+	if (s->prev != 0)
+		jm_rspan_at(r, s->prev)->next = s->next;
+	else
+		r->avail[k] = next;
+	if (next != NULL)
+		next->prev = s->prev;
+	s->next = 0;
+	s->prev = 0;
+}
+
+/* A new span of class k, first on its list; NULL with ENOMEM. */
+static struct jm_rspan *jm_rspan_new(struct jm_region *r, size_t k)
+{
+	size_t sz = jm_class_size(k), blocks, n = jm_rspan_units(r, sz, &blocks), i, u;
+	struct jm_rspan *s = (struct jm_rspan *)(void *)jm_run_take(r, n << r->shift);
+
+	if (s == NULL)
+		return NULL;
+	u = (size_t)((char *)s - r->base) >> r->shift;
+	for (i = 0; i < n; i++)
+		r->map[u + i] = (uint16_t)i;
+	s->free = NULL;
+	s->live = 0;
+	s->carved = 0;
+	s->end = (uint32_t)(blocks * sz);
+	jm_rspan_push(r, k, s);
+	return s;
+}
+
+/* Span s of class k, off every list, goes back to the runs. */
+static void jm_rspan_release(struct jm_region *r, size_t k, struct jm_rspan *s)
+{
+	size_t sz = jm_class_size(k), blocks;
+	size_t n = jm_rspan_units(r, sz, &blocks);
+
+	JM_ASSERT(s->live == 0);
+	if (jm_region_hook != NULL)
+		jm_region_hook((char *)s + JM_RSPAN_HDR, s->carved / sz, sz);
+	jm_run_put(r, (char *)s, n << r->shift);
+}
+
+/* 1 when span s has a block to give (so is on its class's list). */
+static int jm_rspan_has_free(const struct jm_rspan *s)
+{
+	return s->free != NULL || s->carved != s->end;
+}
+
+void *jm_region_alloc_class(struct jm_region *r, size_t k)
+{
+	struct jm_rspan *s = r->avail[k];
+	struct jm_block *b;
+
+	JM_ASSERT(k < JM_NCLASSES);
+	if (s == NULL && (s = jm_rspan_new(r, k)) == NULL)
+		return NULL;
+	b = s->free;
+	if (b != NULL) {
+		struct jm_block *next =
+			(struct jm_block *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
+
+		/* Hardened: a link the heap did not store points outside the
+		 * span's blocks or between two. */
+		if (JM_HARDEN && next != NULL &&
+		    ((char *)next < (char *)s + JM_RSPAN_HDR ||
+		     (char *)next >= (char *)s + JM_RSPAN_HDR + s->carved ||
+		     ((size_t)((char *)next - (char *)s) - JM_RSPAN_HDR) % jm_class_size(k) != 0))
+			jm_heap_bad_link(b, next, k);
+		s->free = next;
+	} else {
+		b = (struct jm_block *)(void *)((char *)s + JM_RSPAN_HDR + s->carved);
+		s->carved += (uint32_t)jm_class_size(k);
+	}
+	s->live++;
+	if (!jm_rspan_has_free(s))
+		jm_rspan_unlink(r, k, s);
+	return b;
+}
+
+void jm_region_free_class(struct jm_region *r, void *p, size_t k)
+{
+	size_t u = (size_t)((char *)p - r->base) >> r->shift;
+	struct jm_rspan *s =
+		(struct jm_rspan *)(void *)(r->base + ((u - r->map[u]) << r->shift));
+	struct jm_block *b = p;
+	int listed = jm_rspan_has_free(s);
+
+	JM_ASSERT(k < JM_NCLASSES && jm_region_holds(r, p, jm_class_size(k)));
+	JM_ASSERT(s->live != 0);
+	if (JM_HARDEN && JM_UNLIKELY(b == s->free))
+		jm_report("jmfree(%p): double free: the block of %zu bytes is "
+			  "already free", p, jm_class_size(k));
+	b->next = (struct jm_block *)jm_mangle_key(&b->next, (uintptr_t)s->free, r->key);
+	s->free = b;
+	if (--s->live != 0) {
+		if (!listed)
+			jm_rspan_push(r, k, s);
+		return;
+	}
+	/* Empty: back to the runs, but the class's last span. */
+	if (listed)
+		jm_rspan_unlink(r, k, s);
+	if (r->avail[k] == NULL)
+		jm_rspan_push(r, k, s);
+	else
+		jm_rspan_release(r, k, s);
+}
+
+size_t jm_region_reclaim(struct jm_region *r)
+{
+	size_t k, bytes = 0;
+
+	for (k = 0; k < JM_NCLASSES; k++) {
+		struct jm_rspan *s = r->avail[k], *next;
+
+		for (; s != NULL; s = next) {
+			next = s->next != 0 ? jm_rspan_at(r, s->next) : NULL;
+			if (s->live == 0) {
+				size_t blocks;
+
+				bytes += jm_rspan_units(r, jm_class_size(k), &blocks) << r->shift;
+				jm_rspan_unlink(r, k, s);
+				jm_rspan_release(r, k, s);
+			}
+		}
+	}
+	return bytes;
+}
+
+/* --- The heap ------------------------------------------------------------------ */
+
+int jm_region_init(struct jm_region *r, void *mem, size_t len)
+{
+	uintptr_t a = (uintptr_t)mem;
+	uintptr_t start = (a + (JM_MIN_SIZE - 1)) & ~(uintptr_t)(JM_MIN_SIZE - 1);
+	size_t avail, used = 0, n, map;
+	unsigned shift = 8;
+
+	JM_STATIC_ASSERT(JM_REGION_SPAN_MIN == (size_t)1 << 8, "the smallest unit");
+	if (mem == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uintptr_t)r == start) /* the heap at the start of its memory */
+		used = (sizeof(*r) + (JM_MIN_SIZE - 1)) & ~(size_t)(JM_MIN_SIZE - 1);
+	if (start - a > len || len - (start - a) < used + JM_REGION_SPAN_MIN) {
+		errno = ENOMEM;
+		return -1;
+	}
+	start += used;
+	avail = len - (start - a);
+	/* Units: a power of two about a JM_REGION_SPANS-th of the memory. */
+	while (((size_t)2 << shift) <= avail / JM_REGION_SPANS &&
+	       ((size_t)2 << shift) <= JM_SPAN_SIZE)
+		shift++;
+	/* As many units as fit after their map (two bytes each). */
+	for (n = avail >> shift;; n--) {
+		map = (n * sizeof(uint16_t) + (JM_MIN_SIZE - 1)) & ~(size_t)(JM_MIN_SIZE - 1);
+		if (n == 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		if (map + (n << shift) <= avail)
+			break;
+	}
+	memset(r, 0, sizeof(*r));
+	r->key = JM_HARDEN ? (uintptr_t)jm_os_random() : 0;
+	r->map = (uint16_t *)start;
+	r->base = (char *)start + map;
+	r->len = n << shift;
+	r->given = len;
+	r->shift = shift;
+	r->runs = (struct jm_run *)(void *)r->base;
+	r->runs->len = r->len;
+	jm_run_link(r, r->runs, NULL);
+	return 0;
+}
+
+/* Bytes of a large block of `size` bytes: whole pages (jm_usable_size()),
+ * then whole units; 0 when no block can have that size. */
+static size_t jm_big_len(const struct jm_region *r, size_t size)
+{
+	size_t len = jm_large_round(size, jm_os_page_size());
+
+	return len != 0 ? jm_large_round(len, (size_t)1 << r->shift) : 0;
 }
 
 void *jm_region_alloc(struct jm_region *r, size_t size, int zero)
@@ -144,17 +380,17 @@ void *jm_region_alloc(struct jm_region *r, size_t size, int zero)
 	char *p;
 
 	if (jm_is_small(size)) {
-		p = jm_heap_alloc(&r->heap, jm_class_of_small(size));
+		p = jm_region_alloc_class(r, jm_class_of_small(size));
 		if (p != NULL && zero)
 			memset(p, 0, size);
 		return p;
 	}
-	len = jm_big_len(size);
-	if (len == 0) {
+	len = jm_big_len(r, size);
+	if (len == 0 || len > r->len) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	p = jm_big_take(r, len);
+	p = jm_run_take(r, len);
 	if (p == NULL)
 		return NULL;
 	r->big_live += len;
@@ -168,45 +404,42 @@ void jm_region_free(struct jm_region *r, void *p, size_t size)
 	if (p == NULL)
 		return;
 	if (jm_is_small(size)) {
-		jm_heap_push(&r->heap, p, jm_class_of_small(size));
+		jm_region_free_class(r, p, jm_class_of_small(size));
 		return;
 	}
-	len = jm_big_len(size);
-	if (len == 0)
+	len = jm_big_len(r, size);
+	if (len == 0 || !jm_region_holds(r, p, len))
 		return; /* no block has that size */
-	r->big_live -= len < r->big_live ? len : r->big_live;
-	jm_big_put(r, p, len);
+	JM_ASSERT(r->big_live >= len);
+	r->big_live -= len;
+	jm_run_put(r, p, len);
 }
 
 /* Resize a large block to new_size, both of more than JM_SMALL_MAX
- * bytes: in place when it shrinks or what follows it is left of the
- * memory, else moved.  NULL with ENOMEM leaves it. */
+ * bytes: in place when it shrinks or the units after it are free, else
+ * moved.  NULL with ENOMEM leaves it. */
 static void *jm_big_resize(struct jm_region *r, char *p, size_t old_size,
 			   size_t new_size)
 {
-	struct jm_heap *h = &r->heap;
-	size_t old_len = jm_big_len(old_size), new_len = jm_big_len(new_size);
+	size_t old_len = jm_big_len(r, old_size), new_len = jm_big_len(r, new_size);
 	char *q;
 
-	if (old_len == 0 || new_len == 0) {
+	if (old_len == 0 || new_len == 0 || new_len > r->len) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (new_len <= old_len) {
 		if (new_len < old_len) {
 			r->big_live -= old_len - new_len;
-			jm_big_put(r, p + new_len, old_len - new_len);
+			jm_run_put(r, p + new_len, old_len - new_len);
 		}
 		return p;
 	}
-	if (h->region != NULL && p + old_len == h->region &&
-	    h->region_left >= new_len - old_len) {
-		h->region_left -= new_len - old_len;
-		h->region = h->region_left != 0 ? p + new_len : NULL;
+	if (jm_run_find(r, new_len - old_len, p + old_len) != NULL) {
 		r->big_live += new_len - old_len;
 		return p;
 	}
-	q = jm_big_take(r, new_len);
+	q = jm_run_take(r, new_len);
 	if (q == NULL)
 		return NULL;
 	r->big_live += new_len;
@@ -240,12 +473,66 @@ void *jm_region_realloc(struct jm_region *r, void *p, size_t old_size,
 
 void jm_region_stats(const struct jm_region *r, struct jm_region_stats *st)
 {
-	const struct jm_big *b;
+	const struct jm_run *b;
+	size_t k;
 
-	st->len = r->len;
-	st->left = r->heap.region_left;
+	st->given = r->given;
 	st->big_live = r->big_live;
-	st->big_free = 0;
-	for (b = r->big; b != NULL; b = jm_big_next(b))
-		st->big_free += b->len;
+	st->free_runs = 0;
+	for (b = r->runs; b != NULL; b = jm_run_next(r, b))
+		st->free_runs += b->len;
+	st->listed = 0;
+	for (k = 0; k < JM_NCLASSES; k++) {
+		const struct jm_rspan *s;
+		size_t sz = jm_class_size(k);
+
+		for (s = r->avail[k]; s != NULL;
+		     s = s->next != 0 ? jm_rspan_at(r, s->next) : NULL)
+			st->listed += s->end - s->live * sz;
+	}
+}
+
+int jm_region_check(const struct jm_region *r)
+{
+	const struct jm_run *b, *prev = NULL;
+	size_t unit = (size_t)1 << r->shift, k;
+
+	for (b = r->runs; b != NULL; prev = b, b = jm_run_next(r, b)) {
+		if (!jm_region_holds(r, b, b->len) || b->len == 0 || b->len % unit != 0 ||
+		    (size_t)((const char *)b - r->base) % unit != 0)
+			return 0;
+		/* In address order, apart (touching runs would have merged). */
+		if (prev != NULL && (const char *)prev + prev->len >= (const char *)b)
+			return 0;
+	}
+	for (k = 0; k < JM_NCLASSES; k++) {
+		const struct jm_rspan *s;
+		uint32_t prev_ref = 0;
+		size_t sz = jm_class_size(k);
+
+		for (s = r->avail[k]; s != NULL;
+		     s = s->next != 0 ? jm_rspan_at(r, s->next) : NULL) {
+			const struct jm_block *p;
+			size_t listed = 0;
+			const char *first = (const char *)s + JM_RSPAN_HDR;
+
+			if (!jm_region_holds(r, s, JM_RSPAN_HDR + s->end) || s->prev != prev_ref ||
+			    !jm_rspan_has_free(s) || s->carved > s->end || s->carved % sz != 0 ||
+			    (size_t)s->live * sz > s->carved)
+				return 0;
+			for (p = s->free; p != NULL;
+			     p = (const struct jm_block *)jm_mangle_key(&p->next, (uintptr_t)p->next,
+									  r->key)) {
+				const char *c = (const char *)p;
+
+				if (c < first || c >= first + s->carved || (size_t)(c - first) % sz != 0 ||
+				    ++listed > s->carved / sz)
+					return 0;
+			}
+			if (listed + s->live != s->carved / sz)
+				return 0;
+			prev_ref = jm_rspan_ref(r, s);
+		}
+	}
+	return 1;
 }

@@ -1,53 +1,89 @@
 /*
- * region.h - heaps on memory the caller owns.  A region heap carves the
- * spans of its size classes from the caller's memory (heap.h,
- * jm_heap_init_region) and never maps any; a block of more than
- * JM_SMALL_MAX bytes is carved from what is left of the memory, rounded
- * up as jm_usable_size() rounds it, and when freed is kept on a list of
- * its own, which later large requests take from first (the front of the
- * first that is large enough), or given back to what is left when it
- * ends there.  The public jmheap_* heaps and the global heap of the
- * build without mmap are region heaps.
+ * region.h - heaps on memory the caller owns: the public jmheap_* heaps
+ * (jmheap.c) and the global heap of the region-only library
+ * (region-only.c).  They never map memory, and no free byte of theirs is
+ * bound to a size class for good.
+ *
+ * The memory is cut into units, a power of two bytes each (about a
+ * JM_REGION_SPANS-th of the memory, from JM_REGION_SPAN_MIN to
+ * JM_SPAN_SIZE), after the heap's bookkeeping and a map of two bytes a
+ * unit.  Units not in use form runs, kept in address order and described
+ * in their own first bytes; freed neighbours merge.
+ *
+ *  - A size class takes a span of whole units from the first run that
+ *    holds it: the fewest units that waste at most an eighth of
+ *    themselves.  The span keeps, in a header at its start, its own free
+ *    list, the count of its blocks in use and the mark up to which blocks
+ *    were carved; the map tells each of its units where it starts.  The
+ *    spans of a class that have a block to give are on that class's list,
+ *    and allocation takes from the first of them.
+ *  - When the last block of a span comes back, the span goes back to the
+ *    runs at once, where any class or a large block can take it; only the
+ *    one span left on its class's list is kept, until a request finds no
+ *    run that holds it (jm_region_reclaim()).
+ *  - A block of more than JM_SMALL_MAX bytes is a run of its own, its size
+ *    rounded up to whole pages as jm_usable_size() says, then to whole
+ *    units; freed, it goes back to the runs.
+ *
+ * So a request fails with ENOMEM only when no run of free units holds it
+ * (a span's units, or the large block's) once the empty spans are back.
+ *
+ * Free-list links and run links are stored mangled with the heap's own
+ * key (heap.h, jm_mangle_key()), drawn when the heap is made and kept in
+ * its bookkeeping, so that every process sharing the memory reads them.
  *
  * Single-threaded: the caller serialises every call on one region.
- * O(1) for blocks of the classes; a large request looks through the
- * freed large blocks.
+ * Complexity: a block of a class is O(1) to allocate and free, except when
+ * a span is cut or given back, which is O(free runs) (the runs are looked
+ * through in address order) plus the span's units (its map entries); a
+ * large block is O(free runs).
  */
 #ifndef JM_REGION_H
 #define JM_REGION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common.h"
 #include "heap.h"
+#include "sizeclass.h"
 
-/* A freed large block of a region, described in its first bytes. */
-struct jm_big;
+/* A span of a class, described in its first JM_RSPAN_HDR bytes. */
+struct jm_rspan;
+/* A run of free units, described in its first bytes. */
+struct jm_run;
 
 struct jm_region {
-	struct jm_heap heap; /* first: the classes; its region is the memory */
-	struct jm_big *big;  /* freed large blocks, most recent first */
-	char *base;	     /* the memory's start (16-byte aligned) */
-	size_t len;	     /* bytes of the memory */
-	size_t big_live;     /* bytes of large blocks in use */
+	char *base;		/* the first unit (16-byte aligned) */
+	size_t len;		/* bytes of the units */
+	size_t given;		/* bytes of the memory given, from its start */
+	uint16_t *map;		/* per unit of a span: units from the span's start */
+	struct jm_run *runs;	/* free runs, in address order */
+	struct jm_rspan *avail[JM_NCLASSES]; /* spans with a block to give */
+	size_t big_live;	/* bytes of large blocks in use */
+	uintptr_t key;		/* the links' key (0 without hardening) */
+	unsigned shift;		/* log2 of a unit's bytes */
 };
-
-JM_STATIC_ASSERT(offsetof(struct jm_region, heap) == 0,
-		 "a region is reached as its heap (local.h)");
 
 /*
  * Make r a region heap over the `len` bytes at `mem` (r may lie outside
  * that memory, or at its start, in which case the memory after it is
  * used).  0, or -1 with errno EINVAL when mem is NULL, ENOMEM when the
- * memory cannot hold one block of the smallest class.
+ * memory cannot hold the bookkeeping and one unit.
  */
 int jm_region_init(struct jm_region *r, void *mem, size_t len) JM_HIDDEN;
+
+/* A block of class k, or NULL with ENOMEM. */
+void *jm_region_alloc_class(struct jm_region *r, size_t k) JM_HIDDEN;
+
+/* Give back block p of class k. */
+void jm_region_free_class(struct jm_region *r, void *p, size_t k) JM_HIDDEN;
 
 /* A block of `size` bytes (any size; 0 gives the smallest class), the
  * first `size` bytes zeroed when `zero`, or NULL with ENOMEM. */
 void *jm_region_alloc(struct jm_region *r, size_t size, int zero) JM_HIDDEN;
 
-/* 1 when [p, p + len) lies in r's memory. */
+/* 1 when [p, p + len) lies in r's units. */
 static inline int jm_region_holds(const struct jm_region *r, const void *p, size_t len)
 {
 	const char *c = p;
@@ -63,11 +99,35 @@ void jm_region_free(struct jm_region *r, void *p, size_t size) JM_HIDDEN;
 void *jm_region_realloc(struct jm_region *r, void *p, size_t old_size,
 			size_t new_size) JM_HIDDEN;
 
-/* What the region holds: its memory, the part not yet carved, and large
- * blocks in use and freed. */
+/* Give every empty span back to the runs (those kept as their class's
+ * last); returns their bytes.  O(spans with a free block). */
+size_t jm_region_reclaim(struct jm_region *r) JM_HIDDEN;
+
+/*
+ * What the region holds, in bytes: the memory it was given, its free
+ * blocks in spans (free lists and blocks not carved yet), its free runs,
+ * and large blocks in use.  O(free runs + spans with a free block).
+ */
 struct jm_region_stats {
-	size_t len, left, big_live, big_free;
+	size_t given, listed, free_runs, big_live;
 };
 void jm_region_stats(const struct jm_region *r, struct jm_region_stats *st) JM_HIDDEN;
+
+/*
+ * Told of each span that goes back to the runs: its first block, the
+ * blocks carved from it and their size (the checking mode forgets them,
+ * as it does for the span pool, arena.h).  NULL: nobody is told.
+ */
+typedef void jm_region_hook_fn(void *first, size_t blocks, size_t size);
+void jm_region_set_hook(jm_region_hook_fn *fn) JM_HIDDEN;
+
+/*
+ * 1 when r's invariants hold: runs in address order, apart, inside the
+ * units and whole units; every span on a class's list has a block to
+ * give, a count of blocks in use within what it carved, and a free list
+ * as long as the rest, of blocks inside it.  For tests and the expensive
+ * assertions; O(free runs + free blocks).
+ */
+int jm_region_check(const struct jm_region *r) JM_HIDDEN;
 
 #endif /* JM_REGION_H */

@@ -316,6 +316,210 @@ START_TEST(test_region_random_ops_keep_contents)
 }
 END_TEST
 
+/* --- Freed spans serve any class ------------------------------------------- */
+
+/* Fill heap h with blocks of `size` bytes until ENOMEM; returns how many,
+ * each stamped with its number in its first and last bytes. */
+static size_t fill_heap(struct jmheap *h, size_t size, void **p, size_t most)
+{
+	size_t n = 0;
+
+	errno = 0;
+	while (n < most) {
+		unsigned char *q = jmheap_alloc(h, size);
+
+		if (q == NULL)
+			break;
+		if (!inside(q, size))
+			ck_abort_msg("size %zu: block %p outside", size, (void *)q);
+		q[0] = (unsigned char)n;
+		q[size > 0 ? size - 1 : 0] = (unsigned char)n;
+		p[n++] = q;
+	}
+	ck_assert_msg(n < most, "size %zu: no ENOMEM after %zu blocks", size, n);
+	ck_assert_int_eq(errno, ENOMEM);
+	return n;
+}
+
+/* Check the stamps of fill_heap() and free every block. */
+static void empty_heap(struct jmheap *h, size_t size, void **p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char *q = p[i];
+
+		if (q[0] != (unsigned char)i || q[size > 0 ? size - 1 : 0] != (unsigned char)i)
+			ck_abort_msg("size %zu: block %zu changed", size, i);
+		jmheap_free(h, q, size);
+	}
+}
+
+/* Bytes of heap h in use (its bookkeeping included), from jmheap_stats. */
+static size_t heap_used(struct jmheap *h)
+{
+	struct jmalloc_stats st;
+
+	ck_assert_int_eq(jmheap_stats(h, &st, sizeof(st)), 0);
+	ck_assert_uint_ge(st.mapped, st.listed + st.unused_spans);
+	return st.mapped - st.listed - st.unused_spans;
+}
+
+/* A heap filled with 24-byte blocks, all freed, serves a 100-byte block,
+ * then every class in turn fills it as well as the first did, then a
+ * large block of half of it: no freed memory stays with a class. */
+START_TEST(test_region_freed_spans_serve_any_class)
+{
+	enum { LEN = 4 << 20 };
+	struct jmheap *h = jmheap_create(dirty_buffer(LEN), LEN);
+	size_t most = LEN / 16, n, c;
+	void **p = malloc(most * sizeof(*p));
+	void *q;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_ptr_nonnull(p);
+	n = fill_heap(h, 24, p, most);
+	ck_assert_uint_gt(n * jmalloc_good_size(24), LEN / 10 * 9);
+	empty_heap(h, 24, p, n);
+	q = jmheap_alloc(h, 100);
+	ck_assert_ptr_nonnull(q);
+	jmheap_free(h, q, 100);
+	for (c = jmalloc_good_size(0); c <= MiB; c = jmalloc_good_size(c + 1)) {
+		n = fill_heap(h, c, p, most);
+		ck_assert_msg(n * c >= LEN / 2, "class %zu: %zu blocks from %d bytes",
+			      c, n, (int)LEN);
+		empty_heap(h, c, p, n);
+	}
+	q = jmheap_alloc(h, LEN / 2);
+	ck_assert_ptr_nonnull(q);
+	memset(q, 1, LEN / 2);
+	jmheap_free(h, q, LEN / 2);
+	/* All free again: one block of nearly all of it (the span that each
+	 * class keeps goes back for it). */
+	q = jmheap_alloc(h, LEN - LEN / 16);
+	ck_assert_ptr_nonnull(q);
+	jmheap_free(h, q, LEN - LEN / 16);
+	free(p);
+}
+END_TEST
+
+/* jmheap_stats: bad input, and figures that follow the heap. */
+START_TEST(test_region_stats)
+{
+	struct jmheap *h = jmheap_create(dirty_buffer(8 * MiB), 8 * MiB);
+	struct jmalloc_stats st, before;
+	size_t used;
+	void *small, *big;
+
+	ck_assert_ptr_nonnull(h);
+	errno = 0;
+	ck_assert_int_eq(jmheap_stats(NULL, &st, sizeof(st)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(jmheap_stats(h, NULL, sizeof(st)), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(jmheap_stats(h, &st, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(jmheap_stats(h, &before, sizeof(before)), 0);
+	ck_assert_uint_eq(before.mapped, 8 * MiB);
+	ck_assert_uint_eq(before.listed, 0);
+	ck_assert_uint_eq(before.large_live, 0);
+	ck_assert_uint_eq(before.large_cached + before.returned + before.unused_dirty, 0);
+	/* Only the bookkeeping is in use: the struct, the map, and what is
+	 * left after the last whole unit (less than a unit, a 150th). */
+	used = heap_used(h);
+	ck_assert_uint_lt(used, 4 * KiB + 8 * MiB / 128);
+	small = jmheap_alloc(h, 100);
+	big = jmheap_alloc(h, 3 * MiB);
+	ck_assert_ptr_nonnull(small);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(jmheap_stats(h, &st, sizeof(st)), 0);
+	ck_assert_uint_ge(st.large_live, 3 * MiB);
+	ck_assert_uint_gt(st.listed, 0); /* the rest of the 100-byte span */
+	ck_assert_uint_ge(heap_used(h), used + 3 * MiB + jmalloc_good_size(100));
+	/* An older caller's struct: only what fits is written. */
+	memset(&st, 0xee, sizeof(st));
+	ck_assert_int_eq(jmheap_stats(h, &st, sizeof(size_t)), 0);
+	ck_assert_uint_eq(st.mapped, 8 * MiB);
+	ck_assert_uint_eq(st.listed, (size_t)0xeeeeeeeeeeeeeeeeull);
+	jmheap_free(h, big, 3 * MiB);
+	jmheap_free(h, small, 100);
+	ck_assert_int_eq(jmheap_stats(h, &st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.large_live, 0);
+	ck_assert_uint_eq(heap_used(h), used + (before.unused_spans - st.unused_spans - st.listed));
+}
+END_TEST
+
+/*
+ * A long seeded run over a 16 MiB heap that mixes sizes of every class
+ * and large blocks (log-uniform from 1 byte to 2 MiB), frees at random,
+ * resizes some, and never holds more than a quarter of the memory: no
+ * request may fail.  Each block's first, middle and last bytes carry its
+ * number, checked when it is freed.
+ */
+START_TEST(test_region_random_mix_never_fails_under_a_quarter)
+{
+	enum { LEN = 16 << 20, SLOTS = 4096 };
+	static unsigned char *p[SLOTS];
+	static size_t size[SLOTS];
+	struct jmheap *h = jmheap_create(dirty_buffer(LEN), LEN);
+	long steps = test_scale(200000), i;
+	size_t live = 0;
+	uint64_t x = 42;
+
+	ck_assert_ptr_nonnull(h);
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < steps; i++) {
+		uint64_t r = test_rand(&x);
+		size_t s = (size_t)(r % SLOTS), n;
+
+		if (p[s] != NULL) {
+			unsigned char t = (unsigned char)s;
+
+			if (p[s][0] != t || p[s][size[s] / 2] != t || p[s][size[s] - 1] != t)
+				ck_abort_msg("step %ld: block %zu changed", i, s);
+			live -= size[s];
+			if (r % 5 == 0) {
+				/* Resize: to a size of the same mix. */
+				n = (size_t)1 << ((r >> 20) % 22);
+				n += (size_t)(r >> 42) % n;
+				if (live + n <= LEN / 4) {
+					unsigned char *q = jmheap_realloc(h, p[s], size[s], n);
+
+					if (q == NULL)
+						ck_abort_msg("step %ld: realloc %zu -> %zu failed with "
+							     "%zu bytes live", i, size[s], n, live);
+					p[s] = q;
+					size[s] = n;
+					q[0] = q[n / 2] = q[n - 1] = t;
+					live += n;
+					continue;
+				}
+			}
+			jmheap_free(h, p[s], size[s]);
+			p[s] = NULL;
+			continue;
+		}
+		n = (size_t)1 << ((r >> 20) % 22);
+		n += (size_t)(r >> 42) % n;
+		if (live + n > LEN / 4)
+			continue;
+		p[s] = jmheap_alloc(h, n);
+		if (p[s] == NULL || !inside(p[s], n))
+			ck_abort_msg("step %ld: %zu bytes failed with %zu bytes live: %p",
+				     i, n, live, (void *)p[s]);
+		p[s][0] = p[s][n / 2] = p[s][n - 1] = (unsigned char)s;
+		size[s] = n;
+		live += n;
+	}
+	for (i = 0; i < SLOTS; i++)
+		if (p[i] != NULL)
+			jmheap_free(h, p[i], size[i]);
+	ck_assert_ptr_nonnull(jmheap_alloc(h, LEN - LEN / 16));
+}
+END_TEST
+
 /* --- jmalloc_region ---------------------------------------------------------- */
 
 #if JMALLOC_MMAP
@@ -386,6 +590,9 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_region_large_blocks);
 	tcase_add_test(tc, test_region_heaps_are_independent);
 	tcase_add_test(tc, test_region_random_ops_keep_contents);
+	tcase_add_test(tc, test_region_freed_spans_serve_any_class);
+	tcase_add_test(tc, test_region_stats);
+	tcase_add_test(tc, test_region_random_mix_never_fails_under_a_quarter);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(lim, NULL, teardown);
 	tcase_add_test(lim, test_region_create_bad_input);

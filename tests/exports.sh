@@ -17,6 +17,7 @@ jmheap_calloc
 jmheap_create
 jmheap_free
 jmheap_realloc
+jmheap_stats
 jmrealloc
 jmrealloc_aligned"
 if [ ! -f "$lib" ]; then

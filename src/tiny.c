@@ -1,15 +1,15 @@
 /*
- * fixed.c - the one heap of the builds without the span pool: a region
- * heap (region.h), single-threaded (the program serialises all calls),
- * with no return of memory to a system.
+ * tiny.c - the one heap of the tiny library (--enable-tiny), the original
+ * jmalloc's engine (heap.h with JM_TINY): single-threaded (the program
+ * serialises all calls), blocks carved one after another from one region,
+ * no counts, nothing given back to a system.
  *
- *  - Without memory mappings (--without-mmap): its region is the memory
- *    that the program hands over with jmalloc_region(), and large blocks
- *    (large.h) are the region's large blocks.
- *  - The tiny hosted build (--enable-tiny with mmap), the original
- *    jmalloc's: its region is an arena mapped when the last one is used
- *    up (the rest of which is left unused), and a large block is a
- *    mapping of its own, unmapped when freed.
+ *  - With memory mappings: the region is an arena mapped when the last
+ *    one is used up (the rest of which is left unused), and a large block
+ *    is a mapping of its own, unmapped when freed.
+ *  - Without (--without-mmap): the region is the memory that the program
+ *    hands over with jmalloc_region(); large blocks are carved from it and
+ *    go back to it only when last.
  */
 #include "config.h"
 
@@ -21,11 +21,10 @@
 #include "large.h"
 #include "local.h"
 #include "os.h"
-#include "region.h"
 
-/* All zero: no region yet, so every allocation fails with ENOMEM (in the
- * tiny hosted build, maps its first arena). */
-struct jm_region jm_fixed;
+/* All zero: no region yet, so every allocation fails with ENOMEM (with
+ * mmap, maps its first arena). */
+struct jm_tiny jm_tiny;
 
 #if JM_MMAP
 /* The tiny hosted build: a class block the region cannot give (the heap
@@ -37,7 +36,7 @@ void *jm_local_refill(struct jm_heap *h, size_t k)
 	if (arena == NULL)
 		return NULL;
 	jm_heap_set_region(h, arena, JM_ARENA_SIZE, 1);
-	jm_fixed.len += JM_ARENA_SIZE;
+	jm_tiny.len += JM_ARENA_SIZE;
 	return jm_heap_bump(h, k);
 }
 
@@ -73,7 +72,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align
 		return jm_large_move(ptr, old_size, new_size, 0);
 	return p;
 }
-#elif JM_TINY
+#else
 /* The tiny library without mmap: what the heap cannot carve (it has
  * tried before it calls here), there is no memory for. */
 void *jm_local_refill(struct jm_heap *h, size_t k)
@@ -91,7 +90,7 @@ void *jm_large_alloc(size_t size, size_t align, int zero)
 {
 	JM_ASSERT(align <= JM_MIN_SIZE); /* jm_align_padded() */
 	(void)align;
-	struct jm_heap *h = &jm_fixed.heap;
+	struct jm_heap *h = &jm_tiny.heap;
 	size_t len = jm_large_round(size, JM_MIN_SIZE);
 	char *p = h->region;
 
@@ -106,7 +105,7 @@ void *jm_large_alloc(size_t size, size_t align, int zero)
 
 void jm_large_free(void *ptr, size_t size)
 {
-	struct jm_heap *h = &jm_fixed.heap;
+	struct jm_heap *h = &jm_tiny.heap;
 	size_t len = jm_large_round(size, JM_MIN_SIZE);
 
 	if (len != 0 && (char *)ptr + len == h->region) {
@@ -119,7 +118,7 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align
 {
 	JM_ASSERT(align <= JM_MIN_SIZE);
 	(void)align;
-	struct jm_heap *h = &jm_fixed.heap;
+	struct jm_heap *h = &jm_tiny.heap;
 	size_t old_len, new_len;
 
 	if (jm_large_lens(old_size, new_size, JM_MIN_SIZE, &old_len, &new_len) != 0)
@@ -137,69 +136,29 @@ void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align
 		return ptr;
 	return jm_large_move(ptr, old_size, new_size, 0);
 }
-#else
-void *jm_local_refill(struct jm_heap *h, size_t k)
-{
-	return jm_heap_carve(h, k);
-}
-
-void *jm_large_alloc(size_t size, size_t align, int zero)
-{
-	JM_ASSERT(align <= JM_MIN_SIZE); /* jm_align_padded() */
-	(void)align;
-	return jm_region_alloc(&jm_fixed, size, zero);
-}
-
-void jm_large_free(void *ptr, size_t size)
-{
-	jm_region_free(&jm_fixed, ptr, size);
-}
-
-void *jm_large_realloc(void *ptr, size_t old_size, size_t new_size, size_t align)
-{
-	JM_ASSERT(align <= JM_MIN_SIZE);
-	(void)align;
-	return jm_region_realloc(&jm_fixed, ptr, old_size, new_size);
-}
 #endif
 
 #if !JM_MMAP
 int jm_local_region(void *mem, size_t len)
 {
-	size_t k;
+	/* The heap alone: no large blocks, so no more of a region. */
+	int err = EBUSY;
 
-	if (JM_TINY) {
-		/* The heap alone: no large blocks, so no more of a region. */
-		int err = EBUSY;
-
-		if (!jm_fixed.heap.fixed) {
-			err = EINVAL;
-			if (mem != NULL) {
-				jm_heap_set_region(&jm_fixed.heap, mem, len, 0);
-				if (jm_fixed.heap.region_left >= JM_MIN_SIZE) {
-					jm_fixed.len = len; /* for jmalloc_stats */
-					return 0;
-				}
-				jm_fixed.heap.fixed = 0;
-				err = ENOMEM;
+	if (!jm_tiny.heap.fixed) {
+		err = EINVAL;
+		if (mem != NULL) {
+			jm_heap_set_region(&jm_tiny.heap, mem, len, 0);
+			if (jm_tiny.heap.region_left >= JM_MIN_SIZE) {
+				jm_tiny.len = len; /* for jmalloc_stats */
+				return 0;
 			}
+			jm_tiny.heap.fixed = 0;
+			err = ENOMEM;
 		}
-		errno = err;
-		return -1;
 	}
-	if (jm_fixed.heap.fixed) {
-		errno = EBUSY;
-		return -1;
-	}
-	if (jm_region_init(&jm_fixed, mem, len) != 0)
-		return -1;
-	/* The heap keeps every free block: no limit sends a free elsewhere
-	 * (the tiny build has none). */
-	for (k = 0; !JM_TINY && k < JM_NCLASSES; k++)
-		jm_fixed.heap.limit[k] = UINT32_MAX;
-	return 0;
+	errno = err;
+	return -1;
 }
-
 #endif
 
 void jm_local_overflow(struct jm_heap *h, void *p, size_t k)
@@ -218,13 +177,10 @@ void jm_local_tick(void)
 
 void jm_local_stats(struct jm_local_stats *st)
 {
-	struct jm_region_stats rs;
-
-	jm_region_stats(&jm_fixed, &rs);
-	st->listed = jm_heap_listed(&jm_fixed.heap);
+	st->listed = jm_heap_listed(&jm_tiny.heap);
 	st->returned = 0;
-	st->arenas.mapped = rs.len - rs.big_live - rs.big_free;
-	st->arenas.unused = rs.left;
+	st->arenas.mapped = jm_tiny.len;
+	st->arenas.unused = jm_tiny.heap.region_left;
 	st->arenas.dirty = 0;
 }
 
@@ -235,10 +191,5 @@ size_t jm_large_trim(void)
 
 void jm_large_stats(struct jm_large_stats *st)
 {
-	struct jm_region_stats rs;
-
-	jm_region_stats(&jm_fixed, &rs);
-	st->live = rs.big_live;
-	st->cached = rs.big_free;
-	st->returned = 0;
+	memset(st, 0, sizeof(*st)); /* no figures are kept of large blocks */
 }
