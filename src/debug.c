@@ -14,7 +14,8 @@
  * JM_MIN_SIZE bytes; the fill past those is checked when the block is
  * handed out again, and a changed byte stops the program as a write after
  * free.  When the table cannot grow, an allocation fails with ENOMEM as it
- * would without the checking mode: only a misuse stops the program.
+ * would without the checking mode, and so does a resize that would move a
+ * block: only a misuse stops the program.
  */
 #include "config.h"
 
@@ -44,8 +45,12 @@ struct jm_ctl jm_ctl; /* JM_CTL_UNSET, small_max 0: the first call reads */
  * 16-byte aligned) hold its state, the size asked for, and the alignment
  * asked for from an aligned function (0 from the others).  EMPTY is a
  * slot never used.  GONE: a freed block whose span went back to the span
- * pool, so that its memory may serve another class: no fill to check when
- * it is handed out again.
+ * pool or to a heap's free memory (region.h), or that lies in memory a
+ * heap was made on, so that its memory may have served anything since:
+ * no fill to check when it is handed out again.  Nor is the fill of a
+ * freed block checked when the block handed out at its address is of the
+ * other kind (of a heap, or of the global allocator): that memory has
+ * changed hands since.
  */
 enum { JM_ENTRY_EMPTY = 0, JM_ENTRY_LIVE, JM_ENTRY_FREED, JM_ENTRY_GONE };
 /* Also in the low bits: the block is of a jmheap (region.h). */
@@ -150,8 +155,10 @@ int jm_debug_init(void)
 		jm_dbg.checking = e != NULL && strcmp(e, "1") == 0;
 		jm_dbg.tools = jm_tools_active();
 		on = jm_dbg.checking || jm_dbg.tools;
-		if (jm_dbg.checking)
+		if (jm_dbg.checking) {
 			jm_arena_set_hook(jm_forget_span);
+			jm_region_set_hook(jm_forget_span);
+		}
 		__atomic_store_n(&jm_ctl.small_max, on ? 0 : JM_SMALL_MAX,
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&jm_ctl.state, on ? JM_CTL_CHECKED : JM_CTL_FAST,
@@ -258,8 +265,11 @@ static int jm_track_alloc(const struct jm_call *c, void *p, size_t size,
 		}
 		e = jm_find((uintptr_t)p); /* the table may have grown */
 		jm_dbg.used++;
-	} else if (jm_state(e) == JM_ENTRY_FREED &&
+	} else if (jm_state(e) == JM_ENTRY_FREED && jm_of_heap(e) == (c->heap != NULL) &&
 		   jm_aligned_is_small(jm_entry_size(e), jm_entry_align(e))) {
+		/* (A freed block of the other kind is memory that changed
+		 * hands since: a heap's memory freed, or a heap made on memory
+		 * the allocator had used; its fill tells nothing.) */
 		const unsigned char *b = p;
 		size_t usable = jm_class_size(jm_class_of_aligned(jm_entry_size(e),
 								  jm_entry_align(e))), i;
@@ -360,8 +370,9 @@ static void jm_track_free(const struct jm_call *c, enum jm_track_action act,
 	jm_dbg_unlock();
 }
 
-/* The span pool takes a span back (arena.h): forget the fill of its freed
- * blocks.  Called with the pool locked, which is taken before this lock. */
+/* The span pool takes a span back (arena.h), or a heap's span goes back
+ * to its free memory (region.h): forget the fill of its freed blocks.
+ * Called with the pool locked, which is taken before this lock. */
 static void jm_forget_span(void *span, size_t blocks, size_t size)
 {
 	size_t i;
@@ -377,8 +388,10 @@ static void jm_forget_span(void *span, size_t blocks, size_t size)
 }
 
 /* A jmheap is made on [mem, mem + len), which its caller may have used
- * before, for another heap or anything else: forget what the table knows
- * of blocks there (GONE: no fill to check when handed out again). */
+ * before, for another heap or anything else: forget the fill of the freed
+ * blocks there (GONE: no fill to check when handed out again).  A live
+ * block there stays live: the memory may be a block of jmalloc's or of
+ * another heap, which the program frees when it is done with this heap. */
 void jm_debug_heap_create(void *mem, size_t len)
 {
 	uintptr_t lo = (uintptr_t)mem, hi = lo + len;
@@ -391,10 +404,23 @@ void jm_debug_heap_create(void *mem, size_t len)
 		struct jm_entry *e = &jm_dbg.tab[i];
 		uintptr_t a = e->key & ~JM_ENTRY_STATE;
 
-		if (e->key != 0 && a >= lo && a < hi)
+		if (jm_state(e) == JM_ENTRY_FREED && a >= lo && a < hi)
 			jm_set(e, a, JM_ENTRY_GONE | (unsigned)(e->key & JM_ENTRY_HEAP));
 	}
 	jm_dbg_unlock();
+}
+
+/* With the lock not held: 0 when the table has room for the entry of a
+ * block that a resize is about to move, else -1 (the resize then fails
+ * with ENOMEM instead of losing track of the block). */
+static int jm_track_reserve(void)
+{
+	int rc;
+
+	jm_dbg_lock();
+	rc = jm_table_room(0);
+	jm_dbg_unlock();
+	return rc;
 }
 
 /* --- The checked entry points ---------------------------------------------- */
@@ -414,8 +440,8 @@ static void *jm_debug_take(struct jm_region *r, size_t size, size_t align, int z
 {
 	void *p;
 
-	if (r != NULL)
-		return jm_region_alloc(r, size, zero);
+	if (r != NULL) /* zeroed by the caller, after the fill is checked */
+		return jm_region_alloc(r, size, 0);
 	if (!jm_aligned_is_small(size, align))
 		return jm_local_large_alloc(size, align, zero);
 	p = jm_local_alloc_checked(jm_class_of_aligned(size, align));
@@ -470,7 +496,7 @@ static void *jm_debug_alloc_in(const struct jm_call *c, size_t align, int zero)
 		(void)jm_local_trim();
 		(void)jm_large_trim();
 	}
-	if (zero && jm_is_small(size))
+	if (zero && (c->heap != NULL || jm_is_small(size)))
 		memset(p, 0, size);
 	if (jm_dbg.tools && c->heap == NULL)
 		JM_TOOL_ALLOC(p, size, usable, zero);
@@ -578,7 +604,13 @@ void *jm_debug_heap_realloc(struct jm_region *r, void *ptr, size_t old_size,
 	if (jm_dbg.checking)
 		jm_track_free(&c, JM_CHECK_ONLY, 0);
 	if (jm_resize_kind(old_size, new_size) != JM_RESIZE_MOVE) {
-		/* The same block, or a large one resized, as without checks. */
+		/* The same block, or a large one resized, as without checks;
+		 * one that may move needs room for its entry first. */
+		if (jm_resize_kind(old_size, new_size) == JM_RESIZE_LARGE &&
+		    jm_dbg.checking && jm_track_reserve() != 0) {
+			errno = ENOMEM;
+			return NULL;
+		}
 		p = jm_resize_kind(old_size, new_size) == JM_RESIZE_KEEP
 			    ? ptr : jm_region_realloc(r, ptr, old_size, new_size);
 		if (p == NULL || !jm_dbg.checking)
@@ -641,7 +673,15 @@ static void *jm_debug_realloc_in(const struct jm_call *c,
 		jm_track_free(c, JM_CHECK_ONLY, 0);
 	if (usable == old_usable ||
 	    (!jm_aligned_is_small(old_size, align) && !jm_aligned_is_small(new_size, align))) {
-		/* The same block, or a large one remapped, as without checks. */
+		/* The same block, or a large one remapped, as without checks;
+		 * one that may move needs room for its entry first. */
+		if (usable != old_usable && jm_dbg.checking && jm_track_reserve() != 0) {
+			(void)jm_local_trim();
+			if (jm_track_reserve() != 0) {
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
 		p = usable == old_usable
 			    ? ptr : jm_local_large_realloc(ptr, old_size, new_size, align);
 		if (p == NULL)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -680,6 +681,186 @@ START_TEST(test_debug_heap_correct_use_passes)
 }
 END_TEST
 
+/* A freed block of a heap handed out again by jmheap_calloc: zeroed after
+ * its fill was checked, not before (which read as a write after free). */
+START_TEST(test_debug_heap_calloc_reuses_freed_block)
+{
+	struct jmheap *h = new_heap(0);
+	unsigned char *p = jmheap_alloc(h, 100), *q;
+	size_t i;
+
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0x33, 100);
+	jmheap_free(h, p, 100);
+	q = jmheap_calloc(h, 1, 100);
+	ck_assert_ptr_eq(q, p); /* the same block, from its span's free list */
+	for (i = 0; i < 100; i++)
+		ck_assert_uint_eq(q[i], 0);
+	jmheap_free(h, q, 100);
+}
+END_TEST
+
+/* A heap made in a block of jmalloc's, or of another heap: the block
+ * stays live, and is freed when the heap is done with. */
+START_TEST(test_debug_heap_in_a_block_then_block_freed)
+{
+	unsigned char *mem = jmalloc(65536), *m2;
+	struct jmheap *h, *outer, *inner;
+	void *a, *b;
+
+	ck_assert_ptr_nonnull(mem);
+	h = jmheap_create(mem, 65536);
+	ck_assert_ptr_nonnull(h);
+	a = jmheap_alloc(h, 100);
+	b = jmheap_alloc(h, 200);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	jmheap_free(h, a, 100); /* b is left: the heap is dropped whole */
+	jmfree(mem, 65536);
+	outer = new_heap(1);
+	m2 = jmheap_alloc(outer, 32768);
+	ck_assert_ptr_nonnull(m2);
+	inner = jmheap_create(m2, 32768);
+	ck_assert_ptr_nonnull(inner);
+	a = jmheap_alloc(inner, 48);
+	ck_assert_ptr_nonnull(a);
+	jmheap_free(inner, a, 48);
+	jmheap_free(outer, m2, 32768);
+	/* The memory serves again, a new heap in it too. */
+	mem = jmalloc(65536);
+	ck_assert_ptr_nonnull(mem);
+	h = jmheap_create(mem, 65536);
+	ck_assert_ptr_nonnull(h);
+	a = jmheap_alloc(h, 300);
+	ck_assert_ptr_nonnull(a);
+	jmheap_free(h, a, 300);
+	jmfree(mem, 65536);
+}
+END_TEST
+
+/* A heap's memory given back (to jmfree, then the system by
+ * jmalloc_trim; or unmapped by the program) and used again by the
+ * allocator: its blocks' old records tell nothing of the new ones. */
+START_TEST(test_debug_heap_memory_reused_by_the_allocator)
+{
+	enum { N = 2000, ROUNDS = 3 };
+	static void *p[N * 8];
+	unsigned char *mem;
+	struct jmheap *h;
+	int round, i;
+
+	for (round = 0; round < ROUNDS; round++) {
+		mem = jmalloc(MiB);
+		ck_assert_ptr_nonnull(mem);
+		h = jmheap_create(mem, MiB);
+		ck_assert_ptr_nonnull(h);
+		for (i = 0; i < N; i++) {
+			p[i] = jmheap_alloc(h, 128);
+			ck_assert_ptr_nonnull(p[i]);
+			memset(p[i], 0x44, 128);
+		}
+		for (i = 0; i < N; i++)
+			jmheap_free(h, p[i], 128);
+		jmfree(mem, MiB);
+		(void)jmalloc_trim();
+		for (i = 0; i < N * 8; i++) {
+			p[i] = jmalloc(128);
+			ck_assert_ptr_nonnull(p[i]);
+			memset(p[i], 0x55, 128);
+		}
+		for (i = 0; i < N * 8; i++)
+			jmfree(p[i], 128);
+	}
+	/* On memory the program maps, unmaps, and the allocator maps next. */
+	for (round = 0; round < ROUNDS; round++) {
+		mem = mmap(NULL, 4 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ck_assert(mem != MAP_FAILED);
+		h = jmheap_create(mem, 4 * MiB);
+		ck_assert_ptr_nonnull(h);
+		for (i = 0; i < N; i++) {
+			p[i] = jmheap_alloc(h, 64 + (size_t)(i % 7) * 16);
+			ck_assert_ptr_nonnull(p[i]);
+		}
+		for (i = 0; i < N; i++)
+			jmheap_free(h, p[i], 64 + (size_t)(i % 7) * 16);
+		ck_assert_int_eq(munmap(mem, 4 * MiB), 0);
+		p[0] = jmalloc(3 * MiB);
+		ck_assert_ptr_nonnull(p[0]);
+		memset(p[0], 0x66, 3 * MiB);
+		jmfree(p[0], 3 * MiB);
+		(void)jmalloc_trim();
+		for (i = 0; i < N * 8; i++) {
+			p[i] = jmalloc(64 + (size_t)(i % 7) * 16);
+			ck_assert_ptr_nonnull(p[i]);
+		}
+		for (i = 0; i < N * 8; i++)
+			jmfree(p[i], 64 + (size_t)(i % 7) * 16);
+	}
+}
+END_TEST
+
+/*
+ * Under memory pressure (no mapping can grow the table of blocks), a
+ * jmheap_realloc that moves a large block either succeeds and the block
+ * is known at its new place, or fails with ENOMEM and the old block is
+ * as it was: the frees that follow are never taken for misuse.
+ */
+static int body_heap_realloc_under_pressure(void)
+{
+	enum { N = 300, HEAP = 1 << 30 };
+	static unsigned char *b[N];
+	static size_t size[N];
+	unsigned char *mem = mmap(NULL, HEAP, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	struct jmheap *h;
+	void **chain, *keep;
+	size_t n;
+	int i, moved = 0, refused = 0;
+
+	REQUIRE(mem != MAP_FAILED);
+	REQUIRE((h = jmheap_create(mem, HEAP)) != NULL);
+	for (i = 0; i < N; i++) {
+		size[i] = MiB + 1;
+		REQUIRE((b[i] = jmheap_alloc(h, size[i])) != NULL);
+		b[i][0] = b[i][size[i] - 1] = (unsigned char)i;
+	}
+	/* An arena for 16-byte blocks, then no more mappings: the blocks
+	 * fill the table of blocks up to where it refuses one. */
+	REQUIRE((keep = jmalloc(16)) != NULL);
+	REQUIRE(cap_address_space(0) == 0);
+	errno = 0;
+	chain = fill_memory(16, &n);
+	REQUIRE(errno == ENOMEM && n > N);
+	for (i = 0; i < N; i++) {
+		unsigned char *q;
+
+		errno = 0;
+		q = jmheap_realloc(h, b[i], size[i], 2 * MiB);
+		if (q == NULL) {
+			REQUIRE(errno == ENOMEM);
+			refused++;
+		} else {
+			b[i] = q;
+			size[i] = 2 * MiB;
+			moved++;
+		}
+		REQUIRE(b[i][0] == (unsigned char)i);
+	}
+	for (i = 0; i < N; i++)
+		jmheap_free(h, b[i], size[i]);
+	free_chain(chain, 16);
+	jmfree(keep, 16);
+	REQUIRE(uncap_address_space() == 0);
+	REQUIRE(moved + refused == N && refused > 0);
+	return munmap(mem, HEAP) == 0 ? 0 : 1;
+}
+
+START_TEST(test_debug_heap_realloc_under_pressure)
+{
+	in_child(body_heap_realloc_under_pressure);
+}
+END_TEST
+
 static Suite *debug_suite(void)
 {
 	Suite *s = suite_create("debug");
@@ -717,10 +898,15 @@ static Suite *debug_suite(void)
 	tcase_add_test(tc, test_debug_trim_then_reuse_passes);
 	tcase_add_loop_test(tc, test_debug_heap_misuse_is_caught, 0, 6);
 	tcase_add_test(tc, test_debug_heap_correct_use_passes);
+	tcase_add_test(tc, test_debug_heap_calloc_reuses_freed_block);
+	tcase_add_test(tc, test_debug_heap_in_a_block_then_block_freed);
+	tcase_add_test(tc, test_debug_heap_memory_reused_by_the_allocator);
 	/* Under Valgrind the cap on the address space also holds the tool's
 	 * own memory, which runs out first. */
-	if (!under_valgrind())
+	if (!under_valgrind()) {
 		tcase_add_test(tc, test_debug_oom_gives_enomem);
+		tcase_add_test(tc, test_debug_heap_realloc_under_pressure);
+	}
 	suite_add_tcase(s, tc);
 	return s;
 }

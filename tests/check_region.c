@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "jmalloc.h"
 #include "testutil.h"
@@ -520,6 +521,102 @@ START_TEST(test_region_random_mix_never_fails_under_a_quarter)
 }
 END_TEST
 
+/* --- Links that every user of the memory reads ------------------------------ */
+
+/* A large block's free run linked, then a class's first span cut, then a
+ * large block that looks through the runs: the links read back as they
+ * were stored (in the hardened library, whose key is the heap's, drawn
+ * when it was made). */
+START_TEST(test_region_large_then_span_then_large)
+{
+	struct jmheap *h = jmheap_create(dirty_buffer(16 * MiB), 16 * MiB);
+	unsigned char *a, *b, *c, *d;
+
+	ck_assert_ptr_nonnull(h);
+	a = jmheap_alloc(h, 2 * MiB);
+	b = jmheap_alloc(h, 2 * MiB);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	memset(b, 0x5b, 2 * MiB);
+	jmheap_free(h, a, 2 * MiB);
+	c = jmheap_alloc(h, 100);
+	ck_assert_ptr_nonnull(c);
+	d = jmheap_alloc(h, 3 << 20);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(inside(d, 3 << 20));
+	ck_assert(d >= b + 2 * MiB || d + (3 << 20) <= b);
+	memset(d, 0x5d, 3 << 20);
+	ck_assert_uint_eq(b[0], 0x5b);
+	ck_assert_uint_eq(b[2 * MiB - 1], 0x5b);
+	jmheap_free(h, d, 3 << 20);
+	jmheap_free(h, c, 100);
+	jmheap_free(h, b, 2 * MiB);
+}
+END_TEST
+
+/*
+ * A heap on memory shared between processes (MAP_SHARED), used by a
+ * forked child and then by its parent: the parent takes the blocks the
+ * child freed and frees those the child left, whose links the child
+ * stored.  Each round the child exits 0 when its part went well.
+ */
+START_TEST(test_region_shared_memory_two_processes)
+{
+	enum { LEN = 1 << 20, N = 200 };
+	unsigned char *mem = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+				  -1, 0);
+	struct shared {
+		unsigned char *p[N];
+	} *sh;
+	struct jmheap *h;
+	int round, i, status;
+
+	ck_assert(mem != MAP_FAILED);
+	sh = (struct shared *)(void *)mem;
+	h = jmheap_create(mem + sizeof(*sh), LEN - sizeof(*sh));
+	ck_assert_ptr_nonnull(h);
+	for (round = 0; round < 8; round++) {
+		pid_t pid;
+
+		fflush(NULL);
+		pid = fork();
+		ck_assert_int_ne(pid, -1);
+		if (pid == 0) {
+			/* The child: N blocks of 48 and 3000 bytes, the odd ones
+			 * freed again. */
+			for (i = 0; i < N; i++) {
+				size_t n = i % 2 ? 48 : 3000;
+
+				sh->p[i] = jmheap_alloc(h, n);
+				if (sh->p[i] == NULL)
+					_exit(1);
+				memset(sh->p[i], i, n);
+			}
+			for (i = 1; i < N; i += 2)
+				jmheap_free(h, sh->p[i], 48);
+			_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		/* The parent: the blocks the child freed serve it, and it frees
+		 * the child's others. */
+		for (i = 1; i < N; i += 2) {
+			sh->p[i] = jmheap_alloc(h, 48);
+			ck_assert_ptr_nonnull(sh->p[i]);
+			ck_assert((unsigned char *)sh->p[i] >= mem && sh->p[i] < mem + LEN);
+		}
+		for (i = 0; i < N; i++) {
+			size_t n = i % 2 ? 48 : 3000;
+
+			if (i % 2 == 0)
+				ck_assert_uint_eq(sh->p[i][n - 1], (unsigned char)i);
+			jmheap_free(h, sh->p[i], n);
+		}
+	}
+	ck_assert_int_eq(munmap(mem, LEN), 0);
+}
+END_TEST
+
 /* --- jmalloc_region ---------------------------------------------------------- */
 
 #if JMALLOC_MMAP
@@ -593,6 +690,8 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_region_freed_spans_serve_any_class);
 	tcase_add_test(tc, test_region_stats);
 	tcase_add_test(tc, test_region_random_mix_never_fails_under_a_quarter);
+	tcase_add_test(tc, test_region_large_then_span_then_large);
+	tcase_add_test(tc, test_region_shared_memory_two_processes);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(lim, NULL, teardown);
 	tcase_add_test(lim, test_region_create_bad_input);
