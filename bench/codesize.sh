@@ -2,7 +2,8 @@
 # codesize.sh - bytes of libjmalloc's functions and tables, from
 # `objdump -t` (each symbol's size) and `size` (whole sections), for the
 # default build, the smallest hosted build, and the region-only build for
-# a Cortex-M4 microcontroller.
+# a Cortex-M4 microcontroller, tiny and with the region heap that gives
+# empty spans back.
 #
 #   sh bench/codesize.sh [OUTDIR]      (from the build directory)
 #
@@ -186,6 +187,17 @@ main() {
 		tail -n 20 "$tmp"/cortexm/*.log >&2 || true
 		exit 1
 	fi
+	# The same without the tiny engine: the region heap whose empty spans
+	# go back to its free memory (the default classes).
+	if build "$tmp/cortexm-heap" --disable-shared --without-mmap --host=arm-none-eabi \
+		CC="$cc" CFLAGS="$CORTEXM_CFLAGS" LDFLAGS="$ldflags"; then
+		report "Cortex-M4 region-only reclaiming build ($cc $($cc -dumpversion); CFLAGS: $CORTEXM_CFLAGS; configure --disable-shared --without-mmap --host=arm-none-eabi)" \
+			"$tmp/cortexm-heap/.libs/libjmalloc.a" "$tmp/cortexm-heap/include" region
+	else
+		echo "Cortex-M4 region-only reclaiming build: the build failed; see below" >&2
+		tail -n 20 "$tmp"/cortexm-heap/*.log >&2 || true
+		exit 1
+	fi
 	cc=$host_cc
 }
 
@@ -198,11 +210,11 @@ summary() {
 			sub(/^libjmalloc code size, [^,]*, /, "")
 			compiler = $0
 		}
-		/^(default|smallest) build \(|^Cortex-M4 region-only build \(/ {
-			b = $1 == "Cortex-M4" ? "cortexm" : $1
+		/^(default|smallest) build \(|^Cortex-M4 region-only (reclaiming )?build \(/ {
+			b = $1 == "Cortex-M4" ? ($3 == "reclaiming" ? "cortexm-heap" : "cortexm") : $1
 			flags[b] = $0
 			sub(/^[a-z]+ build \(CFLAGS: /, "", flags[b])
-			sub(/^Cortex-M4 region-only build \(/, "", flags[b])
+			sub(/^Cortex-M4 region-only (reclaiming )?build \(/, "", flags[b])
 			sub(/\)$/, "", flags[b])
 			part = ""
 		}
@@ -238,6 +250,10 @@ summary() {
 			if ("cortexm" in fn) {
 				printf "  For a Cortex-M4 (%s), the region-only library", flags["cortexm"]
 				printf "%s: %s.", linked("cortexm", "a program that calls jmalloc_region, jmalloc and jmfree"), fns["cortexm"]
+			}
+			if ("cortexm-heap" in fn) {
+				printf "  Without the tiny engine (%s), the region heap whose empty spans serve any class", flags["cortexm-heap"]
+				printf "%s: %s.", linked("cortexm-heap", "the same program"), fns["cortexm-heap"]
 			}
 			printf "\n"
 		}' "$1" | fold -s -w 72 | sed 's/ *$//'

@@ -32,14 +32,14 @@ const struct jm_doubling jm_doublings[JM_MAX_SHIFT] = {
 };
 #endif
 
-/* The bytes of the classes of doubling b: 1, 2, 4 or 8 of them. */
+/* The table entries (JM_CLASS_ENTRY) of the classes of doubling b: 1, 2,
+ * 4 or 8 of them. */
 #define JM_STEP(b) ((1u << (b)) >> JM_LG(b))
-#define JM_SZ1(b) (1u << (b)) + JM_STEP(b)
-#define JM_SZ2(b) JM_SZ1(b), (1u << (b)) + 2 * JM_STEP(b)
-#define JM_SZ4(b) JM_SZ2(b), (1u << (b)) + 3 * JM_STEP(b), (1u << (b)) + 4 * JM_STEP(b)
-#define JM_SZ8(b)                                                       \
-	JM_SZ4(b), (1u << (b)) + 5 * JM_STEP(b), (1u << (b)) + 6 * JM_STEP(b), \
-		(1u << (b)) + 7 * JM_STEP(b), (1u << (b)) + 8 * JM_STEP(b)
+#define JM_SZ(b, i) JM_CLASS_ENTRY((1u << (b)) + (i) * JM_STEP(b))
+#define JM_SZ1(b) JM_SZ(b, 1)
+#define JM_SZ2(b) JM_SZ1(b), JM_SZ(b, 2)
+#define JM_SZ4(b) JM_SZ2(b), JM_SZ(b, 3), JM_SZ(b, 4)
+#define JM_SZ8(b) JM_SZ4(b), JM_SZ(b, 5), JM_SZ(b, 6), JM_SZ(b, 7), JM_SZ(b, 8)
 
 #if JM_CLASS_DIRECT
 /* The highest set bit of x, for JM_MIN_SIZE <= x < 2048. */
@@ -64,10 +64,13 @@ const uint8_t jm_class_direct[JM_CLASS_DIRECT_MAX >> JM_MIN_SHIFT] = {
 	JM_D16(0), JM_D16(16), JM_D16(32), JM_D16(48),
 	JM_D16(64), JM_D16(80), JM_D16(96), JM_D16(112),
 };
+#endif
+
+#if !JM_CLASSES_POW2
 
 /* The fine classes, doubling by doubling as JM_LG gives them. */
-const uint32_t jm_class_bytes[] = {
-	16, JM_SZ1(4), JM_SZ2(5),
+const jm_class_entry jm_class_bytes[] = {
+	JM_CLASS_ENTRY(16u), JM_SZ1(4), JM_SZ2(5),
 	JM_SZ4(6), JM_SZ4(7), JM_SZ4(8), JM_SZ4(9),
 	JM_SZ8(10), JM_SZ8(11), JM_SZ8(12), JM_SZ8(13),
 	JM_SZ4(14), JM_SZ4(15), JM_SZ4(16), JM_SZ4(17), JM_SZ4(18), JM_SZ4(19),

@@ -128,9 +128,11 @@ static inline size_t jm_class_of_clz(size_t size)
  * With classes between the powers of two, the sizes up to
  * JM_CLASS_DIRECT_MAX, which most requests are, find their class with one
  * load from a 128-byte table: fewer instructions than the arithmetic
- * above, from two cache lines.  The powers of two need no table.
+ * above, from two cache lines.  The powers of two need no table, and the
+ * region-only library, built for microcontrollers, where every byte of
+ * code counts, goes without it.
  */
-#define JM_CLASS_DIRECT (!JM_CLASSES_POW2)
+#define JM_CLASS_DIRECT (!JM_CLASSES_POW2 && JM_MMAP)
 #define JM_CLASS_DIRECT_MAX ((size_t)2048)
 
 /* The class of each run of 16 sizes up to JM_CLASS_DIRECT_MAX. */
@@ -164,16 +166,32 @@ static inline size_t jm_class_of_small(size_t size)
 	return size == 0 ? 0 : jm_class_of(size);
 }
 
-/* Usable bytes of each class, looked up where it takes more than a shift. */
-extern const uint32_t jm_class_bytes[JM_NCLASSES] JM_HIDDEN;
+/*
+ * Usable bytes of each class, looked up where it takes more than a shift:
+ * the bytes themselves, or in the region-only library, where every byte
+ * of code and table counts, in two bytes each: the 16-byte steps less one
+ * (JM_CLASS_ENTRY()).
+ */
+#if JM_MMAP
+typedef uint32_t jm_class_entry;
+#define JM_CLASS_ENTRY(bytes) (bytes)
+#else
+typedef uint16_t jm_class_entry;
+#define JM_CLASS_ENTRY(bytes) ((bytes) / JM_MIN_SIZE - 1)
+#endif
+JM_STATIC_ASSERT(JM_CLASS_ENTRY(JM_SMALL_MAX) <= (jm_class_entry)-1,
+		 "a class table entry holds the largest class");
+extern const jm_class_entry jm_class_bytes[JM_NCLASSES] JM_HIDDEN;
 
 /* Usable bytes of a block of class k (k < JM_NCLASSES). */
 static inline size_t jm_class_size(size_t k)
 {
 #if JM_CLASSES_POW2
 	return JM_MIN_SIZE << k;
-#else
+#elif JM_MMAP
 	return jm_class_bytes[k];
+#else
+	return ((size_t)jm_class_bytes[k] + 1) << JM_MIN_SHIFT;
 #endif
 }
 

@@ -7,9 +7,11 @@
  *   region   the global allocator's region (jmalloc_region): bad input,
  *            allocations that fail before it and serve from it after it,
  *            every class inside it, used up (ENOMEM), served again once
- *            freed; in a library with memory mappings, ENOTSUP
+ *            freed (by another class too, but for the tiny library); in
+ *            a library with memory mappings, ENOTSUP
  *   heaps    a jmheap on a small static buffer: every class up to 1 KiB,
- *            used up, reused, calloc's zeros, realloc's contents, bad input
+ *            used up, reused, by another class too, its figures,
+ *            calloc's zeros, realloc's contents, bad input
  *
  * The exit status is 0 when every check held; a failed one prints a line.
  */
@@ -62,7 +64,7 @@ static size_t use_up(void *(*alloc)(size_t), size_t size,
 
 static void global_region(void)
 {
-	size_t c, n, i;
+	size_t c, n, m, i;
 	void *p;
 
 	if (JMALLOC_MMAP) {
@@ -96,6 +98,13 @@ static void global_region(void)
 		EXPECT((blocks[i] = jmalloc(40)) != NULL);
 	for (i = 0; i < n; i++)
 		jmfree(blocks[i], 40);
+	if (!JMALLOC_TINY) {
+		/* The spans of one class, all freed, serve another. */
+		m = use_up(jmalloc, 400, region, sizeof(region));
+		EXPECT(m * 400 > sizeof(region) / 2);
+		for (i = 0; i < m; i++)
+			jmfree(blocks[i], 400);
+	}
 	p = jmcalloc(10, 10);
 	EXPECT(p != NULL);
 	jmfree(p, 100);
@@ -111,6 +120,7 @@ static void *heap_alloc(size_t size)
 
 static void heaps(void)
 {
+	struct jmalloc_stats st;
 	unsigned char *p, *q;
 	size_t c, n, m, i;
 
@@ -132,6 +142,18 @@ static void heaps(void)
 		jmheap_free(heap, blocks[i], 32);
 	m = use_up(heap_alloc, 20, buffer, sizeof(buffer));
 	EXPECT(m == n);
+	/* Freed, the spans of that class serve any other. */
+	for (i = 0; i < m; i++)
+		jmheap_free(heap, blocks[i], 20);
+	m = use_up(heap_alloc, 500, buffer, sizeof(buffer));
+	EXPECT(m * 500 > sizeof(buffer) / 2);
+	for (i = 0; i < m; i++)
+		jmheap_free(heap, blocks[i], 500);
+	EXPECT(jmheap_stats(heap, &st, sizeof(st)) == 0);
+	EXPECT(st.mapped == sizeof(buffer));
+	EXPECT(st.mapped - st.listed - st.unused_spans < sizeof(buffer) / 8);
+	errno = 0;
+	EXPECT(jmheap_stats(NULL, &st, sizeof(st)) == -1 && errno == EINVAL);
 	heap = jmheap_create(buffer, sizeof(buffer));
 	memset(buffer + 4096, 0xa5, sizeof(buffer) - 4096);
 	p = jmheap_calloc(heap, 50, 4);
