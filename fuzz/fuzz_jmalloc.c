@@ -1,21 +1,34 @@
 /*
- * fuzz_jmalloc.c - a libFuzzer target: random sequences of jmalloc, jmfree,
- * jmrealloc and jmcalloc over sizes from 0 to 2 MiB, with every
- * block's contents written and checked (all of a small block, a sample of
- * a large one: see FULL_MAX), live blocks checked never to overlap and to
- * be aligned as documented, the figures of jmalloc_stats checked against
- * the live blocks, and the checking mode (JMALLOC_CHECK=1) as the oracle
- * for the library's own bookkeeping.
+ * fuzz_jmalloc.c - a libFuzzer target: random sequences of the whole API
+ * over sizes from 0 to 2 MiB: jmalloc, jmfree, jmrealloc and jmcalloc,
+ * the aligned functions, and jmheap heaps (several at once, on memory of
+ * random lengths and misalignments, made again as the input says), with
+ * every block's contents written and checked (all of a small block, a
+ * sample of a large one: see FULL_MAX), live blocks checked never to
+ * overlap, to lie in their heap's memory and to be aligned as documented,
+ * the figures of jmalloc_stats and jmheap_stats checked against the live
+ * blocks, and the checking mode (JMALLOC_CHECK=1) as the oracle for the
+ * library's own bookkeeping.  Built against the region-only library, the
+ * global allocator gets a region at the start.
  *
  * Each input is read as a program of commands, one byte of opcode and
- * its operands:
- *   op % 6 == 0, 1  jmalloc   slot, size
- *   op % 6 == 2     jmcalloc  slot, count, size
- *   op % 6 == 3     jmrealloc slot, size
- *   op % 6 == 4     jmfree    slot, size offset (a size from the request
- *                             up to jmalloc_good_size of it)
- *   op % 6 == 5     check     slot: the contents of its block; for an
- *                             empty slot, the figures of jmalloc_stats
+ * its operands (a slot, then what the command needs):
+ *   op % 10 == 0, 1  jmalloc            slot, size
+ *   op % 10 == 2     jmcalloc           slot, count, size
+ *   op % 10 == 3     jmrealloc          slot, size (of the block's kind:
+ *                                       jmrealloc_aligned, jmheap_realloc)
+ *   op % 10 == 4     free               slot, size offset (a size from the
+ *                                       request up to its usable size), by
+ *                                       the block's kind
+ *   op % 10 == 5     check              slot: the contents of its block; for
+ *                                       an empty slot, the figures of
+ *                                       jmalloc_stats and jmheap_stats
+ *   op % 10 == 6     jmalloc_aligned    slot, alignment, size
+ *   op % 10 == 7     jmheap_alloc       slot, heap, size (or jmheap_calloc)
+ *   op % 10 == 8     jmheap_create      heap, length, misalignment: only
+ *                                       when none of its blocks is live
+ *   op % 10 == 9     bad input          slot: a call that must fail or do
+ *                                       nothing
  * A size is two bytes: a range selector and a value (up to 2 MiB).
  *
  * Build (see .ci/fuzz.sh): the library with -fsanitize=fuzzer-no-link and
@@ -24,6 +37,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* setenv, sysconf */
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +47,7 @@
 
 #include "jmalloc.h"
 
-enum { SLOTS = 64 };
+enum { SLOTS = 64, HEAPS = 3, HEAP_MAX = 8 << 20 };
 
 /*
  * The bytes of a block that hold its tag (and that jmcalloc must have
@@ -65,9 +79,20 @@ enum {
 struct slot {
 	unsigned char *p;
 	size_t size;
-	size_t good; /* jmalloc_good_size(size) */
+	size_t good;  /* its usable size: jmalloc_good_size(size) or aligned */
+	size_t align; /* of jmalloc_aligned; 0 for the others */
+	int heap;     /* the heap it is of, or -1 */
 	unsigned char tag;
 };
+
+/* A heap on memory of its own; `h` NULL until the input makes it. */
+struct heap {
+	struct jmheap *h;
+	unsigned char *mem;
+	size_t len;
+};
+
+static unsigned char *heap_memory[HEAPS]; /* HEAP_MAX + 16 bytes each */
 
 struct input {
 	const uint8_t *data;
@@ -244,19 +269,32 @@ static void disjoint(const struct slot *slot, const struct slot *s)
  * its usable size), and it shares no byte with another live block.
  */
 NO_COVERAGE
-static void placed(const struct slot *slot, struct slot *s)
+static void placed(const struct slot *slot, struct slot *s,
+		   const struct heap *heap)
 {
 	size_t align;
 
-	s->good = jmalloc_good_size(s->size);
+	s->good = s->align != 0 ? jmalloc_good_size_aligned(s->align, s->size)
+				: jmalloc_good_size(s->size);
 	need(s->good >= s->size, "good size too small");
-	if (s->size > LARGE_MIN) {
+	if (s->heap >= 0 || !JMALLOC_MMAP || JMALLOC_TINY) {
+		align = 16; /* no natural alignment there */
+	} else if (s->size > LARGE_MIN) {
 		align = (size_t)sysconf(_SC_PAGESIZE);
 	} else {
 		align = s->good & -s->good;
 		align = align < 16 ? 16 : align > (64 << 10) ? 64 << 10 : align;
 	}
+	if (s->align > align)
+		align = s->align;
 	need(((uintptr_t)s->p & (align - 1)) == 0, "block not aligned");
+	if (s->heap >= 0) {
+		const struct heap *m = &heap[s->heap];
+
+		need(s->p >= m->mem && s->p <= m->mem + m->len &&
+			     s->size <= (size_t)(m->mem + m->len - s->p),
+		     "a heap's block outside its memory");
+	}
 	disjoint(slot, s);
 }
 
@@ -268,23 +306,42 @@ static void placed(const struct slot *slot, struct slot *s)
  * halves the executions for two more branches.
  */
 NO_COVERAGE
-static void figures(const struct slot *slot)
+static void figures(const struct slot *slot, const struct heap *heap)
 {
 	static size_t returned; /* the last figure, across inputs */
 	struct jmalloc_stats st;
-	size_t live = 0;
+	size_t live = 0, in_heap[HEAPS] = { 0 };
 	int i;
 
 	need(jmalloc_stats(&st, sizeof(st)) == 0, "jmalloc_stats failed");
-	for (i = 0; i < SLOTS; i++)
-		if (slot[i].p != NULL && slot[i].size > LARGE_MIN)
+	for (i = 0; i < SLOTS; i++) {
+		if (slot[i].p == NULL || slot[i].good <= LARGE_MIN)
+			continue;
+		if (slot[i].heap >= 0)
+			in_heap[slot[i].heap] += slot[i].good;
+		else
 			live += slot[i].good;
-	need(st.large_live == live, "jmalloc_stats: large_live is not the "
-	     "large blocks in use");
+	}
+	/* The region-only library rounds a large block up to whole units of
+	 * its heap, past jmalloc_good_size(). */
+	need(JMALLOC_MMAP ? st.large_live == live : st.large_live >= live,
+	     "jmalloc_stats: large_live is not the large blocks in use");
 	need(st.mapped >= st.large_live + st.large_cached,
 	     "jmalloc_stats: mapped is less than the large blocks");
 	need(st.returned >= returned, "jmalloc_stats: returned went down");
 	returned = st.returned;
+	for (i = 0; i < HEAPS; i++) {
+		if (heap[i].h == NULL)
+			continue;
+		need(jmheap_stats(heap[i].h, &st, sizeof(st)) == 0, "jmheap_stats failed");
+		need(st.mapped == heap[i].len, "jmheap_stats: mapped is not the length");
+		need(st.large_live >= in_heap[i], "jmheap_stats: large_live is less than "
+		     "the heap's large blocks in use");
+		need(st.listed + st.unused_spans + st.large_live <= st.mapped,
+		     "jmheap_stats: more free and in use than the heap has");
+		need(st.large_cached == 0 && st.returned == 0, "jmheap_stats: figures "
+		     "a heap has none of");
+	}
 }
 
 /* The tag after `tag` that no live block has, never 0 (the zeros of a
@@ -310,42 +367,146 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	int i;
+
 	/* Before the library's first call, which reads it. */
 	setenv("JMALLOC_CHECK", "1", 1);
+	for (i = 0; i < HEAPS; i++) {
+		heap_memory[i] = malloc(HEAP_MAX + 16);
+		need(heap_memory[i] != NULL, "no memory for the heaps");
+	}
+	if (!JMALLOC_MMAP) {
+		/* 64 slots of up to 2 MiB, and room for the spans. */
+		size_t len = (size_t)512 << 20;
+
+		need(jmalloc_region(malloc(len), len) == 0, "jmalloc_region failed");
+	}
 	return 0;
+}
+
+/* The free of block s with `size` bytes, by its kind. */
+static void release(struct slot *s, const struct heap *heap, size_t size)
+{
+	if (s->heap >= 0)
+		jmheap_free(heap[s->heap].h, s->p, size);
+	else if (s->align != 0)
+		jmfree_aligned(s->p, s->align, size);
+	else
+		jmfree(s->p, size);
+	s->p = NULL;
+}
+
+/* Blocks of heap i that are live. */
+static int heap_blocks(const struct slot *slot, int i)
+{
+	int j, n = 0;
+
+	for (j = 0; j < SLOTS; j++)
+		n += slot[j].p != NULL && slot[j].heap == i;
+	return n;
+}
+
+/* Calls with bad input, each with its defined result. */
+static void bad_input(const struct slot *s, const struct heap *heap, unsigned v)
+{
+	struct jmalloc_stats st;
+	static volatile size_t huge = SIZE_MAX;
+	struct jmheap *h = heap[v % HEAPS].h;
+
+	errno = 0;
+	switch (v % 8) {
+	case 0:
+		need(jmalloc(huge - v) == NULL && errno == ENOMEM, "jmalloc(huge)");
+		break;
+	case 1:
+		need(jmcalloc(huge / 2, 3) == NULL && errno == ENOMEM, "jmcalloc overflow");
+		break;
+	case 2:
+		need(jmalloc_aligned(48, 100) == NULL && errno == EINVAL,
+		     "jmalloc_aligned(48)");
+		break;
+	case 3:
+		need(jmheap_alloc(NULL, v) == NULL && errno == EINVAL, "jmheap_alloc(NULL)");
+		break;
+	case 4:
+		if (h != NULL)
+			need(jmheap_alloc(h, huge - v) == NULL && errno == ENOMEM,
+			     "jmheap_alloc(huge)");
+		break;
+	case 5:
+		need(jmheap_stats(h, NULL, sizeof(st)) == -1 && errno == EINVAL,
+		     "jmheap_stats(NULL)");
+		break;
+	case 6:
+		need(jmheap_create(NULL, 4096) == NULL && errno == EINVAL,
+		     "jmheap_create(NULL)");
+		break;
+	default:
+		/* Nothing happens, errno kept. */
+		errno = EDOM;
+		jmfree(NULL, v);
+		jmheap_free(h, NULL, v);
+		jmheap_free(NULL, s->p, s->size);
+		need(errno == EDOM, "a free of nothing changed errno");
+		break;
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct slot slot[SLOTS];
+	struct heap heap[HEAPS];
 	struct input in = { data, len };
 	unsigned char tag = 0;
 	int i;
 
 	memset(slot, 0, sizeof(slot));
+	memset(heap, 0, sizeof(heap));
 	while (in.len > 0) {
-		unsigned op = next(&in) % 6;
+		unsigned op = next(&in) % 10;
 		struct slot *s = &slot[next(&in) % SLOTS];
 
-		if (op <= 2 && s->p == NULL) {
-			size_t size = next_size(&in);
+		if ((op <= 2 || op == 6 || op == 7) && s->p == NULL) {
+			size_t size = next_size(&in), n = 1;
+			int zero = op == 2;
 
+			s->align = 0;
+			s->heap = -1;
 			if (op == 2) {
-				size_t n = next(&in) % 8 + 1;
-
+				n = next(&in) % 8 + 1;
 				size /= n;
 				s->p = jmcalloc(n, size);
-				size *= n;
 				need(s->p != NULL, "jmcalloc failed");
+			} else if (op == 6) {
+				s->align = (size_t)1 << (next(&in) % 17);
+				s->p = jmalloc_aligned(s->align, size);
+				need(s->p != NULL, "jmalloc_aligned failed");
+			} else if (op == 7) {
+				unsigned v = next(&in);
+
+				s->heap = (int)(v % HEAPS);
+				if (heap[s->heap].h == NULL) {
+					s->heap = -1;
+					continue;
+				}
+				zero = v / HEAPS % 2;
+				s->p = zero ? jmheap_calloc(heap[s->heap].h, 1, size)
+					    : jmheap_alloc(heap[s->heap].h, size);
+				/* A heap has the memory it was given, no more. */
+				if (s->p == NULL) {
+					need(errno == ENOMEM, "jmheap_alloc failed without ENOMEM");
+					continue;
+				}
 			} else {
 				s->p = jmalloc(size);
 				need(s->p != NULL, "jmalloc failed");
 			}
+			size *= n;
 			s->size = size;
-			placed(slot, s);
+			placed(slot, s, heap);
 			tag = next_tag(slot, tag);
 			s->tag = tag;
-			if (op == 2)
+			if (zero)
 				sample(s, size, 0, size, ZERO);
 			fill(s, 0);
 		} else if (op == 3 && s->p != NULL) {
@@ -355,11 +516,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			unsigned char *p;
 
 			verify(s);
-			p = jmrealloc(s->p, old, size);
+			if (s->heap >= 0) {
+				p = jmheap_realloc(heap[s->heap].h, s->p, old, size);
+				if (p == NULL) { /* the heap is full: the block stays */
+					need(errno == ENOMEM, "jmheap_realloc failed without ENOMEM");
+					continue;
+				}
+			} else if (s->align != 0) {
+				p = jmrealloc_aligned(s->p, s->align, old, size);
+			} else {
+				p = jmrealloc(s->p, old, size);
+			}
 			need(p != NULL, "jmrealloc failed");
 			s->p = p;
 			s->size = size;
-			placed(slot, s);
+			placed(slot, s, heap);
 			/* What came along, as it was written. */
 			sample(s, old, 0, keep, CHECK);
 			/* A sampled block that shrank has its last EDGE
@@ -372,18 +543,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			verify(s);
 			/* The library's own checks stop the program if the
 			 * size is refused. */
-			jmfree(s->p, s->size + off);
-			s->p = NULL;
+			release(s, heap, s->size + off);
 		} else if (op == 5 && s->p != NULL) {
 			verify(s);
 		} else if (op == 5) {
-			figures(slot);
+			figures(slot, heap);
+		} else if (op == 8) {
+			int k = (int)(s - slot) % HEAPS;
+			size_t hlen = next_size(&in) * 4 + (next(&in) % 2 ? HEAP_MAX / 2 : 0);
+			unsigned skew = next(&in) % 16;
+
+			if (heap_blocks(slot, k) != 0)
+				continue;
+			hlen = hlen > HEAP_MAX ? HEAP_MAX : hlen;
+			heap[k].mem = heap_memory[k] + skew;
+			heap[k].h = jmheap_create(heap[k].mem, hlen);
+			heap[k].len = hlen;
+			if (heap[k].h == NULL)
+				need(errno == ENOMEM, "jmheap_create failed without ENOMEM");
+			else
+				need((unsigned char *)heap[k].h >= heap[k].mem &&
+					     (uintptr_t)heap[k].h % 16 == 0,
+				     "jmheap_create: the heap is not at its memory");
+		} else if (op == 9) {
+			bad_input(s, heap, next(&in));
 		}
 	}
 	for (i = 0; i < SLOTS; i++) {
 		if (slot[i].p != NULL) {
 			verify(&slot[i]);
-			jmfree(slot[i].p, slot[i].size);
+			release(&slot[i], heap, slot[i].size);
 		}
 	}
 	return 0;
