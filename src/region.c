@@ -9,17 +9,24 @@
 #include "report.h"
 #include "sizeclass.h"
 
-/* A span of a class, in its first bytes; its blocks follow. */
-struct jm_rspan {
-	struct jm_block *free; /* its free blocks, LIFO (links mangled) */
-	uint32_t next, prev;   /* its class's list: unit number + 1, or 0 */
-	uint32_t live;	       /* blocks in use */
-	uint32_t carved;       /* bytes of blocks carved, from the first */
-	uint32_t end;	       /* bytes of its blocks */
+/*
+ * What the heap knows of each unit, in an array before the units.  Of the
+ * first unit of a span: the span's free list, its counts and its place on
+ * its class's list.  Of every other unit of a span: how many units back
+ * its first is, with `left` JM_RUNIT_BODY.  Blocks are carved from the
+ * last down, so that the blocks not carved yet are the first `left` and
+ * no end need be kept; the span's memory holds only its blocks.
+ */
+struct jm_runit {
+	uint32_t next, prev; /* its class's list: unit number + 1, or 0 */
+	uint32_t free;	     /* its first free block: offset in the span + 1,
+				or 0 (a body unit: units back to the first);
+				the blocks' links are mangled pointers */
+	uint16_t live;	     /* blocks in use */
+	uint16_t left;	     /* blocks not carved yet */
 };
 
-#define JM_RSPAN_HDR \
-	((sizeof(struct jm_rspan) + (JM_MIN_SIZE - 1)) & ~(size_t)(JM_MIN_SIZE - 1))
+#define JM_RUNIT_BODY UINT16_MAX
 
 /* A run of free units, in its first bytes. */
 struct jm_run {
@@ -27,11 +34,12 @@ struct jm_run {
 	size_t len;	     /* bytes, whole units */
 };
 
-JM_STATIC_ASSERT(sizeof(struct jm_run) <= JM_REGION_SPAN_MIN &&
-			 JM_RSPAN_HDR < JM_REGION_SPAN_MIN,
-		 "a unit holds a run's header and a span's");
-JM_STATIC_ASSERT(((JM_SMALL_MAX + JM_REGION_SPAN_MIN) / JM_REGION_SPAN_MIN) * 9 < 65536,
-		 "a span's units are told apart by the 16-bit map");
+JM_STATIC_ASSERT(sizeof(struct jm_run) <= JM_REGION_SPAN_MIN,
+		 "a unit holds a run's header");
+JM_STATIC_ASSERT(JM_SPAN_SIZE / JM_MIN_SIZE < JM_RUNIT_BODY &&
+			 (JM_SMALL_MAX + JM_REGION_SPAN_MIN) / JM_REGION_SPAN_MIN * 9 <= UINT16_MAX,
+		 "a span's blocks and units are counted in 16 bits");
+JM_STATIC_ASSERT(sizeof(struct jm_runit) == 16, "a unit's entry takes 16 bytes");
 JM_STATIC_ASSERT(JM_REGION_SPAN_MIN <= JM_SPAN_SIZE &&
 			 (JM_REGION_SPAN_MIN & (JM_REGION_SPAN_MIN - 1)) == 0,
 		 "units are powers of two");
@@ -144,155 +152,182 @@ static char *jm_run_take(struct jm_region *r, size_t len)
 /* --- Spans ------------------------------------------------------------------- */
 
 /* Units of a span of blocks of sz bytes: the fewest that hold one and
- * waste at most an eighth of themselves; *blocks gets its blocks. */
+ * waste at most an eighth of themselves; *blocks gets its blocks (at most
+ * a unit's bytes over 16, for a span of more than one unit holds fewer
+ * than nine). */
 static size_t jm_rspan_units(const struct jm_region *r, size_t sz, size_t *blocks)
 {
-	size_t unit = (size_t)1 << r->shift;
-	size_t n = (sz + JM_RSPAN_HDR + unit - 1) >> r->shift;
+	size_t n = (sz + ((size_t)1 << r->shift) - 1) >> r->shift;
 
 	for (;; n++) {
-		size_t bytes = n << r->shift, room = bytes - JM_RSPAN_HDR;
+		size_t bytes = n << r->shift;
 
-		*blocks = room / sz;
-		if ((room - *blocks * sz + JM_RSPAN_HDR) * 8 <= bytes)
+		*blocks = bytes / sz;
+		if ((bytes - *blocks * sz) * 8 <= bytes)
 			return n;
 	}
 }
 
-static struct jm_rspan *jm_rspan_at(const struct jm_region *r, uint32_t ref)
+static struct jm_runit *jm_unit_at(const struct jm_region *r, uint32_t ref)
 {
-	return (struct jm_rspan *)(void *)(r->base + ((size_t)(ref - 1) << r->shift));
+	return &r->units[ref - 1];
 }
 
-static uint32_t jm_rspan_ref(const struct jm_region *r, const struct jm_rspan *s)
+static uint32_t jm_unit_ref(const struct jm_region *r, const struct jm_runit *e)
 {
-	return (uint32_t)(((const char *)s - r->base) >> r->shift) + 1;
+	return (uint32_t)(e - r->units) + 1;
 }
 
-/* Put span s first on the list of class k. */
-static void jm_rspan_push(struct jm_region *r, size_t k, struct jm_rspan *s)
+/* The memory of the span whose first unit's entry is e. */
+static char *jm_unit_mem(const struct jm_region *r, const struct jm_runit *e)
 {
-	struct jm_rspan *first = r->avail[k];
-
-	s->prev = 0;
-	s->next = 0;
-	if (first != NULL) {
-		s->next = jm_rspan_ref(r, first);
-		first->prev = jm_rspan_ref(r, s);
-	}
-	r->avail[k] = s;
+	return r->base + ((size_t)(e - r->units) << r->shift);
 }
 
-/* Take span s off the list of class k. */
-static void jm_rspan_unlink(struct jm_region *r, size_t k, struct jm_rspan *s)
+/* The entry of the first unit of the span that holds p. */
+static struct jm_runit *jm_unit_of(const struct jm_region *r, const void *p)
 {
-	struct jm_rspan *next = s->next != 0 ? jm_rspan_at(r, s->next) : NULL;
+	struct jm_runit *e = &r->units[(size_t)((const char *)p - r->base) >> r->shift];
 
-	if (s->prev != 0)
-		jm_rspan_at(r, s->prev)->next = s->next;
+	return e->left == JM_RUNIT_BODY ? e - e->free : e;
+}
+
+/* Put span e first on the list of class k. */
+static void jm_rspan_push(struct jm_region *r, size_t k, struct jm_runit *e)
+{
+	e->prev = 0;
+	e->next = r->avail[k];
+	if (e->next != 0)
+		jm_unit_at(r, e->next)->prev = jm_unit_ref(r, e);
+	r->avail[k] = jm_unit_ref(r, e);
+}
+
+/* Take span e off the list of class k. */
+static void jm_rspan_unlink(struct jm_region *r, size_t k, struct jm_runit *e)
+{
+	if (e->prev != 0)
+		jm_unit_at(r, e->prev)->next = e->next;
 	else
-		r->avail[k] = next;
-	if (next != NULL)
-		next->prev = s->prev;
-	s->next = 0;
-	s->prev = 0;
+		r->avail[k] = e->next;
+	if (e->next != 0)
+		jm_unit_at(r, e->next)->prev = e->prev;
+	e->next = 0;
+	e->prev = 0;
 }
 
 /* A new span of class k, first on its list; NULL with ENOMEM. */
-static struct jm_rspan *jm_rspan_new(struct jm_region *r, size_t k)
+static struct jm_runit *jm_rspan_new(struct jm_region *r, size_t k)
 {
-	size_t sz = jm_class_size(k), blocks, n = jm_rspan_units(r, sz, &blocks), i, u;
-	struct jm_rspan *s = (struct jm_rspan *)(void *)jm_run_take(r, n << r->shift);
+	size_t blocks, n = jm_rspan_units(r, jm_class_size(k), &blocks), i;
+	char *p = jm_run_take(r, n << r->shift);
+	struct jm_runit *e;
 
-	if (s == NULL)
+	if (p == NULL)
 		return NULL;
-	u = (size_t)((char *)s - r->base) >> r->shift;
-	for (i = 0; i < n; i++)
-		r->map[u + i] = (uint16_t)i;
-	s->free = NULL;
-	s->live = 0;
-	s->carved = 0;
-	s->end = (uint32_t)(blocks * sz);
-	jm_rspan_push(r, k, s);
-	return s;
+	e = &r->units[(size_t)(p - r->base) >> r->shift];
+	for (i = 1; i < n; i++) {
+		e[i].left = JM_RUNIT_BODY;
+		e[i].free = (uint32_t)i;
+	}
+	e->free = 0;
+	e->live = 0;
+	e->left = (uint16_t)blocks;
+	jm_rspan_push(r, k, e);
+	return e;
 }
 
-/* Span s of class k, off every list, goes back to the runs. */
-static void jm_rspan_release(struct jm_region *r, size_t k, struct jm_rspan *s)
+/* Span e of class k, off every list, goes back to the runs. */
+static void jm_rspan_release(struct jm_region *r, size_t k, struct jm_runit *e)
 {
 	size_t sz = jm_class_size(k), blocks;
 	size_t n = jm_rspan_units(r, sz, &blocks);
 
-	JM_ASSERT(s->live == 0);
+	JM_ASSERT(e->live == 0 && e->left <= blocks);
 	if (jm_region_hook != NULL)
-		jm_region_hook((char *)s + JM_RSPAN_HDR, s->carved / sz, sz);
-	jm_run_put(r, (char *)s, n << r->shift);
+		jm_region_hook(jm_unit_mem(r, e) + e->left * sz, blocks - e->left, sz);
+	jm_run_put(r, jm_unit_mem(r, e), n << r->shift);
 }
 
-/* 1 when span s has a block to give (so is on its class's list). */
-static int jm_rspan_has_free(const struct jm_rspan *s)
+/* 1 when span e has a block to give (so is on its class's list). */
+static int jm_rspan_has_free(const struct jm_runit *e)
 {
-	return s->free != NULL || s->carved != s->end;
+	return e->free != 0 || e->left != 0;
+}
+
+/* Stop at free block b of class k in span e, whose link was written
+ * over: a link the heap stored leads to a carved block of the same span.
+ * (The entries of units in no span are never written: read with care.) */
+static void jm_rspan_check_link(const struct jm_region *r, const struct jm_runit *e,
+				const struct jm_block *b, const char *next, size_t k)
+{
+	const char *mem = jm_unit_mem(r, e);
+	size_t u = (size_t)(next - r->base) >> r->shift;
+	const struct jm_runit *f = &r->units[u];
+
+	if (next < mem + (size_t)e->left * jm_class_size(k) || next >= r->base + r->len ||
+	    (size_t)(next - mem) % jm_class_size(k) != 0 ||
+	    (f != e && (f->left != JM_RUNIT_BODY || f->free > u || f - f->free != e)))
+		jm_heap_bad_link(b, next, k);
 }
 
 void *jm_region_alloc_class(struct jm_region *r, size_t k)
 {
-	struct jm_rspan *s = r->avail[k];
+	struct jm_runit *e;
 	struct jm_block *b;
+	char *mem;
 
 	JM_ASSERT(k < JM_NCLASSES);
-	if (s == NULL && (s = jm_rspan_new(r, k)) == NULL)
+	if (r->avail[k] != 0)
+		e = jm_unit_at(r, r->avail[k]);
+	else if ((e = jm_rspan_new(r, k)) == NULL)
 		return NULL;
-	b = s->free;
-	if (b != NULL) {
-		struct jm_block *next =
-			(struct jm_block *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
+	mem = jm_unit_mem(r, e);
+	if (e->free != 0) {
+		char *next;
 
-		/* Hardened: a link the heap did not store points outside the
-		 * span's blocks or between two. */
-		if (JM_HARDEN && next != NULL &&
-		    ((char *)next < (char *)s + JM_RSPAN_HDR ||
-		     (char *)next >= (char *)s + JM_RSPAN_HDR + s->carved ||
-		     ((size_t)((char *)next - (char *)s) - JM_RSPAN_HDR) % jm_class_size(k) != 0))
-			jm_heap_bad_link(b, next, k);
-		s->free = next;
+		b = (struct jm_block *)(void *)(mem + e->free - 1);
+		next = (char *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
+		/* Hardened: a link the heap did not store leads outside the
+		 * span's carved blocks, or between two. */
+		if (JM_HARDEN && next != NULL)
+			jm_rspan_check_link(r, e, b, next, k);
+		e->free = next != NULL ? (uint32_t)(next - mem) + 1 : 0;
 	} else {
-		b = (struct jm_block *)(void *)((char *)s + JM_RSPAN_HDR + s->carved);
-		s->carved += (uint32_t)jm_class_size(k);
+		b = (struct jm_block *)(void *)(mem + (size_t)--e->left * jm_class_size(k));
 	}
-	s->live++;
-	if (!jm_rspan_has_free(s))
-		jm_rspan_unlink(r, k, s);
+	e->live++;
+	if (!jm_rspan_has_free(e))
+		jm_rspan_unlink(r, k, e);
 	return b;
 }
 
 void jm_region_free_class(struct jm_region *r, void *p, size_t k)
 {
-	size_t u = (size_t)((char *)p - r->base) >> r->shift;
-	struct jm_rspan *s =
-		(struct jm_rspan *)(void *)(r->base + ((u - r->map[u]) << r->shift));
+	struct jm_runit *e = jm_unit_of(r, p);
+	char *mem = jm_unit_mem(r, e);
+	char *first = e->free != 0 ? mem + e->free - 1 : NULL;
 	struct jm_block *b = p;
-	int listed = jm_rspan_has_free(s);
+	int listed = jm_rspan_has_free(e);
 
 	JM_ASSERT(k < JM_NCLASSES && jm_region_holds(r, p, jm_class_size(k)));
-	JM_ASSERT(s->live != 0);
-	if (JM_HARDEN && JM_UNLIKELY(b == s->free))
+	JM_ASSERT(e->live != 0);
+	if (JM_HARDEN && JM_UNLIKELY((char *)b == first))
 		jm_report("jmfree(%p): double free: the block of %zu bytes is "
 			  "already free", p, jm_class_size(k));
-	b->next = (struct jm_block *)jm_mangle_key(&b->next, (uintptr_t)s->free, r->key);
-	s->free = b;
-	if (--s->live != 0) {
+	b->next = (struct jm_block *)jm_mangle_key(&b->next, (uintptr_t)first, r->key);
+	e->free = (uint32_t)((char *)b - mem) + 1;
+	if (--e->live != 0) {
 		if (!listed)
-			jm_rspan_push(r, k, s);
+			jm_rspan_push(r, k, e);
 		return;
 	}
 	/* Empty: back to the runs, but the class's last span. */
 	if (listed)
-		jm_rspan_unlink(r, k, s);
-	if (r->avail[k] == NULL)
-		jm_rspan_push(r, k, s);
+		jm_rspan_unlink(r, k, e);
+	if (r->avail[k] == 0)
+		jm_rspan_push(r, k, e);
 	else
-		jm_rspan_release(r, k, s);
+		jm_rspan_release(r, k, e);
 }
 
 size_t jm_region_reclaim(struct jm_region *r)
@@ -300,16 +335,18 @@ size_t jm_region_reclaim(struct jm_region *r)
 	size_t k, bytes = 0;
 
 	for (k = 0; k < JM_NCLASSES; k++) {
-		struct jm_rspan *s = r->avail[k], *next;
+		uint32_t ref = r->avail[k];
 
-		for (; s != NULL; s = next) {
-			next = s->next != 0 ? jm_rspan_at(r, s->next) : NULL;
-			if (s->live == 0) {
+		while (ref != 0) {
+			struct jm_runit *e = jm_unit_at(r, ref);
+
+			ref = e->next;
+			if (e->live == 0) {
 				size_t blocks;
 
 				bytes += jm_rspan_units(r, jm_class_size(k), &blocks) << r->shift;
-				jm_rspan_unlink(r, k, s);
-				jm_rspan_release(r, k, s);
+				jm_rspan_unlink(r, k, e);
+				jm_rspan_release(r, k, e);
 			}
 		}
 	}
@@ -342,9 +379,9 @@ int jm_region_init(struct jm_region *r, void *mem, size_t len)
 	while (((size_t)2 << shift) <= avail / JM_REGION_SPANS &&
 	       ((size_t)2 << shift) <= JM_SPAN_SIZE)
 		shift++;
-	/* As many units as fit after their map (two bytes each). */
+	/* As many units as fit after their entries. */
 	for (n = avail >> shift;; n--) {
-		map = (n * sizeof(uint16_t) + (JM_MIN_SIZE - 1)) & ~(size_t)(JM_MIN_SIZE - 1);
+		map = n * sizeof(struct jm_runit);
 		if (n == 0) {
 			errno = ENOMEM;
 			return -1;
@@ -354,7 +391,7 @@ int jm_region_init(struct jm_region *r, void *mem, size_t len)
 	}
 	memset(r, 0, sizeof(*r));
 	r->key = JM_HARDEN ? (uintptr_t)jm_os_random() : 0;
-	r->map = (uint16_t *)start;
+	r->units = (struct jm_runit *)start;
 	r->base = (char *)start + map;
 	r->len = n << shift;
 	r->given = len;
@@ -483,12 +520,12 @@ void jm_region_stats(const struct jm_region *r, struct jm_region_stats *st)
 		st->free_runs += b->len;
 	st->listed = 0;
 	for (k = 0; k < JM_NCLASSES; k++) {
-		const struct jm_rspan *s;
-		size_t sz = jm_class_size(k);
+		size_t sz = jm_class_size(k), blocks;
+		uint32_t ref;
 
-		for (s = r->avail[k]; s != NULL;
-		     s = s->next != 0 ? jm_rspan_at(r, s->next) : NULL)
-			st->listed += s->end - s->live * sz;
+		(void)jm_rspan_units(r, sz, &blocks);
+		for (ref = r->avail[k]; ref != 0; ref = jm_unit_at(r, ref)->next)
+			st->listed += (blocks - jm_unit_at(r, ref)->live) * sz;
 	}
 }
 
@@ -506,32 +543,31 @@ int jm_region_check(const struct jm_region *r)
 			return 0;
 	}
 	for (k = 0; k < JM_NCLASSES; k++) {
-		const struct jm_rspan *s;
-		uint32_t prev_ref = 0;
-		size_t sz = jm_class_size(k);
+		uint32_t ref, prev_ref = 0;
+		size_t sz = jm_class_size(k), blocks;
 
-		for (s = r->avail[k]; s != NULL;
-		     s = s->next != 0 ? jm_rspan_at(r, s->next) : NULL) {
-			const struct jm_block *p;
-			size_t listed = 0;
-			const char *first = (const char *)s + JM_RSPAN_HDR;
+		(void)jm_rspan_units(r, sz, &blocks);
+		for (ref = r->avail[k]; ref != 0; prev_ref = ref, ref = jm_unit_at(r, ref)->next) {
+			const struct jm_runit *e = jm_unit_at(r, ref);
+			const char *first = jm_unit_mem(r, e);
+			const char *c = e->free != 0 ? first + e->free - 1 : NULL;
+			size_t listed = 0, carved = blocks - e->left;
 
-			if (!jm_region_holds(r, s, JM_RSPAN_HDR + s->end) || s->prev != prev_ref ||
-			    !jm_rspan_has_free(s) || s->carved > s->end || s->carved % sz != 0 ||
-			    (size_t)s->live * sz > s->carved)
+			if (ref > r->len >> r->shift || !jm_region_holds(r, first, blocks * sz) ||
+			    e->prev != prev_ref || !jm_rspan_has_free(e) || e->left > blocks ||
+			    e->live > carved)
 				return 0;
-			for (p = s->free; p != NULL;
-			     p = (const struct jm_block *)jm_mangle_key(&p->next, (uintptr_t)p->next,
-									  r->key)) {
-				const char *c = (const char *)p;
+			while (c != NULL) {
+				const struct jm_block *p = (const void *)c;
 
-				if (c < first || c >= first + s->carved || (size_t)(c - first) % sz != 0 ||
-				    ++listed > s->carved / sz)
+				/* Carved blocks: from the left-th on. */
+				if (c < first + e->left * sz || c >= first + blocks * sz ||
+				    (size_t)(c - first) % sz != 0 || ++listed > carved)
 					return 0;
+				c = (const char *)jm_mangle_key(&p->next, (uintptr_t)p->next, r->key);
 			}
-			if (listed + s->live != s->carved / sz)
+			if (listed + e->live != carved)
 				return 0;
-			prev_ref = jm_rspan_ref(r, s);
 		}
 	}
 	return 1;

@@ -6,17 +6,18 @@
  *
  * The memory is cut into units, a power of two bytes each (about a
  * JM_REGION_SPANS-th of the memory, from JM_REGION_SPAN_MIN to
- * JM_SPAN_SIZE), after the heap's bookkeeping and a map of two bytes a
- * unit.  Units not in use form runs, kept in address order and described
- * in their own first bytes; freed neighbours merge.
+ * JM_SPAN_SIZE), after the heap's bookkeeping and an entry of 16 bytes
+ * for each unit.  Units not in use form runs, kept in address order and
+ * described in their own first bytes; freed neighbours merge.
  *
  *  - A size class takes a span of whole units from the first run that
  *    holds it: the fewest units that waste at most an eighth of
- *    themselves.  The span keeps, in a header at its start, its own free
- *    list, the count of its blocks in use and the mark up to which blocks
- *    were carved; the map tells each of its units where it starts.  The
- *    spans of a class that have a block to give are on that class's list,
- *    and allocation takes from the first of them.
+ *    themselves.  The entry of its first unit keeps the span's own free
+ *    list, the count of its blocks in use and of those not carved yet,
+ *    and its place on its class's list; the entries of the others point
+ *    back to it.  The span's memory holds only its blocks.  The spans of
+ *    a class that have a block to give are on that class's list, and
+ *    allocation takes from the first of them.
  *  - When the last block of a span comes back, the span goes back to the
  *    runs at once, where any class or a large block can take it; only the
  *    one span left on its class's list is kept, until a request finds no
@@ -48,8 +49,8 @@
 #include "heap.h"
 #include "sizeclass.h"
 
-/* A span of a class, described in its first JM_RSPAN_HDR bytes. */
-struct jm_rspan;
+/* What the heap knows of a unit (region.c). */
+struct jm_runit;
 /* A run of free units, described in its first bytes. */
 struct jm_run;
 
@@ -57,9 +58,10 @@ struct jm_region {
 	char *base;		/* the first unit (16-byte aligned) */
 	size_t len;		/* bytes of the units */
 	size_t given;		/* bytes of the memory given, from its start */
-	uint16_t *map;		/* per unit of a span: units from the span's start */
+	struct jm_runit *units;	/* an entry for each unit, before them */
 	struct jm_run *runs;	/* free runs, in address order */
-	struct jm_rspan *avail[JM_NCLASSES]; /* spans with a block to give */
+	uint32_t avail[JM_NCLASSES]; /* spans with a block to give: the
+					first's unit number + 1, or 0 */
 	size_t big_live;	/* bytes of large blocks in use */
 	uintptr_t key;		/* the links' key (0 without hardening) */
 	unsigned shift;		/* log2 of a unit's bytes */
