@@ -3,8 +3,9 @@
 # between "<!-- bench results: begin -->" and "<!-- bench results: end -->"
 # become RESULTS/readme.md (written by `bench/bench --out=RESULTS`)
 # followed by RESULTS/codesize.md (written by `bench/codesize.sh
-# RESULTS`), and RESULTS/chart.png, which that part shows as
-# bench/chart.png, is copied there, beside the README.
+# RESULTS`) and, when there is one, RESULTS/heapfill.txt (the output of
+# bench/heapfill) as a block of text; and RESULTS/chart.png, which that
+# part shows as bench/chart.png, is copied there, beside the README.
 #
 #   sh bench/readme.sh README RESULTS       (make bench-readme)
 #
@@ -29,8 +30,10 @@ for f in "$results/readme.md" "$results/codesize.md"; do
 done
 tmp=$(mktemp "$readme.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
+heapfill=
+[ -s "$results/heapfill.txt" ] && heapfill=$results/heapfill.txt
 if ! awk -v begin="$begin" -v end="$end" -v results="$results/readme.md" \
-	-v codesize="$results/codesize.md" '
+	-v codesize="$results/codesize.md" -v heapfill="$heapfill" '
 	function copy(file,   line) {
 		while ((getline line < file) > 0)
 			print line
@@ -47,6 +50,14 @@ if ! awk -v begin="$begin" -v end="$end" -v results="$results/readme.md" \
 		print ""
 		copy(codesize)
 		print ""
+		if (heapfill != "") {
+			print "Heaps on the caller'"'"'s memory (`bench/heapfill`, run by `make bench`):"
+			print ""
+			print "```"
+			copy(heapfill)
+			print "```"
+			print ""
+		}
 		state = 1
 		next
 	}
