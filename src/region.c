@@ -55,7 +55,17 @@ void jm_region_set_hook(jm_region_hook_fn *fn)
 
 static struct jm_run *jm_run_next(const struct jm_region *r, const struct jm_run *b)
 {
-	return (struct jm_run *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
+	struct jm_run *next = (struct jm_run *)jm_mangle_key(&b->next, (uintptr_t)b->next, r->key);
+
+	/* Hardened: a link the heap did not store leads outside the units,
+	 * or into the middle of one. */
+	if (JM_HARDEN && next != NULL &&
+	    (!jm_region_holds(r, next, sizeof(*next)) ||
+	     ((size_t)((char *)next - r->base) & (((size_t)1 << r->shift) - 1)) != 0))
+		jm_report("corrupted free memory: the free run at %p of a heap links "
+			  "to %p, where no run can be (written after it was freed?)",
+			  (const void *)b, (void *)next);
+	return next;
 }
 
 static void jm_run_link(const struct jm_region *r, struct jm_run *b, struct jm_run *next)

@@ -107,6 +107,72 @@ START_TEST(test_harden_double_free_is_caught)
 }
 END_TEST
 
+/* A jmheap's free block forged, then the heap walks its free memory, or
+ * pops the block's link. */
+static _Alignas(16) unsigned char heap_mem[16 << 20];
+
+static void forge_heap_run(char *e, size_t len)
+{
+	struct jmheap *h = jmheap_create(heap_mem, sizeof(heap_mem));
+	unsigned char *a = jmheap_alloc(h, 2 << 20), *b = jmheap_alloc(h, 2 << 20);
+	uintptr_t v = (uintptr_t)a + 24;
+
+	if (a == NULL || b == NULL)
+		_exit(1);
+	jmheap_free(h, a, 2 << 20);
+	say(e, len, "corrupted free memory: the free run at %p of a heap links to", (void *)a);
+	memcpy(a, &v, sizeof(v)); /* the bug: a write after free */
+	(void)jmheap_alloc(h, 3 << 20);
+	_exit(3);
+}
+
+static void forge_heap_link(char *e, size_t len)
+{
+	struct jmheap *h = jmheap_create(heap_mem, sizeof(heap_mem));
+	unsigned char *a = jmheap_alloc(h, 48), *b = jmheap_alloc(h, 48);
+	uintptr_t v = (uintptr_t)target;
+
+	if (a == NULL || b == NULL)
+		_exit(1);
+	jmheap_free(h, a, 48);
+	jmheap_free(h, b, 48);
+	say(e, len, "corrupted free list: the free block of %zu bytes at %p links to",
+	    jmalloc_good_size(48), (void *)b);
+	memcpy(b, &v, sizeof(v));
+	if (jmheap_alloc(h, 48) != b) /* b again; reads the forged link */
+		_exit(5);
+	_exit(3);
+}
+
+static void heap_double_free(char *e, size_t len)
+{
+	struct jmheap *h = jmheap_create(heap_mem, sizeof(heap_mem));
+	void *p = jmheap_alloc(h, 48), *q = jmheap_alloc(h, 48);
+
+	if (p == NULL || q == NULL)
+		_exit(1);
+	jmheap_free(h, p, 48);
+	say(e, len, "jmfree(%p): double free: the block of %zu bytes is already free",
+	    p, jmalloc_good_size(48));
+	jmheap_free(h, p, 48);
+	_exit(3);
+}
+
+START_TEST(test_harden_heap_forgery_is_caught)
+{
+	static const struct {
+		void (*misuse)(char *, size_t);
+		const char *what;
+	} cases[] = {
+		{ forge_heap_run, "a heap's free run forged" },
+		{ forge_heap_link, "a heap's free block forged" },
+		{ heap_double_free, "a heap's double free" },
+	};
+
+	expect_abort(cases[_i].misuse, cases[_i].what);
+}
+END_TEST
+
 /* Correct use is undisturbed, and the links of blocks that threads and
  * classes pass around decode. */
 START_TEST(test_harden_correct_use_passes)
@@ -142,6 +208,7 @@ static Suite *harden_suite(void)
 	if (!checker_watching() && getenv("JMALLOC_CHECK") == NULL) {
 		tcase_add_loop_test(tc, test_harden_forged_link_is_caught, 0, NFORGED);
 		tcase_add_test(tc, test_harden_double_free_is_caught);
+		tcase_add_loop_test(tc, test_harden_heap_forgery_is_caught, 0, 3);
 	} else {
 		fprintf(stderr, "check_harden: the forged-link and double-free cases "
 			"run without a memory checker or the checking mode\n");
