@@ -3,9 +3,10 @@
 # between "<!-- bench results: begin -->" and "<!-- bench results: end -->"
 # become RESULTS/readme.md (written by `bench/bench --out=RESULTS`)
 # followed by RESULTS/codesize.md (written by `bench/codesize.sh
-# RESULTS`) and, when there is one, RESULTS/heapfill.txt (the output of
-# bench/heapfill) as a block of text; and RESULTS/chart.png, which that
-# part shows as bench/chart.png, is copied there, beside the README.
+# RESULTS`) and, when there are, RESULTS/heapfill.txt (the output of
+# bench/heapfill) and RESULTS/rust.txt (of bindings/rust/bench.sh, make
+# bench-rust) as blocks of text; and RESULTS/chart.png, which that part
+# shows as bench/chart.png, is copied there, beside the README.
 #
 #   sh bench/readme.sh README RESULTS       (make bench-readme)
 #
@@ -30,10 +31,11 @@ for f in "$results/readme.md" "$results/codesize.md"; do
 done
 tmp=$(mktemp "$readme.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
-heapfill=
+heapfill= rust=
 [ -s "$results/heapfill.txt" ] && heapfill=$results/heapfill.txt
+[ -s "$results/rust.txt" ] && rust=$results/rust.txt
 if ! awk -v begin="$begin" -v end="$end" -v results="$results/readme.md" \
-	-v codesize="$results/codesize.md" -v heapfill="$heapfill" '
+	-v codesize="$results/codesize.md" -v heapfill="$heapfill" -v rust="$rust" '
 	function copy(file,   line) {
 		while ((getline line < file) > 0)
 			print line
@@ -55,6 +57,14 @@ if ! awk -v begin="$begin" -v end="$end" -v results="$results/readme.md" \
 			print ""
 			print "```"
 			copy(heapfill)
+			print "```"
+			print ""
+		}
+		if (rust != "") {
+			print "The Rust crate'"'"'s allocator against the others as Rust programs'"'"' global allocators (`make bench-rust`):"
+			print ""
+			print "```"
+			copy(rust)
 			print "```"
 			print ""
 		}
