@@ -17,6 +17,10 @@ if ! command -v cargo >/dev/null 2>&1; then
 	echo "skip: no cargo: install Rust (Debian: cargo) to test the crate in bindings/rust"
 	exit 77
 fi
+if ! cargo --version >/dev/null 2>&1; then
+	echo "skip: cargo does not run here ($(cargo --version 2>&1 | head -1)); a toolchain manager's cargo needs its home"
+	exit 77
+fi
 if [ "${JM_CROSS:-no}" = yes ]; then
 	echo "skip: cross-compiling: cargo builds for the build machine"
 	exit 77
