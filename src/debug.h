@@ -66,7 +66,8 @@ void *jm_debug_heap_alloc(struct jm_region *r, size_t size, int zero) JM_HIDDEN;
 void jm_debug_heap_free(struct jm_region *r, void *ptr, size_t size) JM_HIDDEN;
 void *jm_debug_heap_realloc(struct jm_region *r, void *ptr, size_t old_size,
 			    size_t new_size) JM_HIDDEN;
-/* A jmheap is made on [mem, mem + len): forget the blocks there. */
+/* A jmheap is made on [mem, mem + len): forget the fill of the freed
+ * blocks there (a live block there stays live). */
 void jm_debug_heap_create(void *mem, size_t len) JM_HIDDEN;
 /* The aligned functions' (with a valid alignment, but for
  * jm_debug_free_aligned(), which checks it). */
